@@ -1,0 +1,60 @@
+# Concord: `make demo` runs the demo county, `make test` runs every test. Both create .venv/ themselves.
+PYTHON ?= $(shell for p in python3.13 python3.12 python3.11 python3; do command -v $$p >/dev/null 2>&1 && { echo $$p; break; }; done)
+VENV := .venv
+BIN := $(VENV)/bin
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+.PHONY: install install-dev demo serve test test-sqlite test-postgres lint format bench messages clean
+
+$(VENV)/.base: pyproject.toml
+	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || { echo "Concord needs Python 3.11 or newer (found $$($(PYTHON) --version))."; exit 1; }
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e .
+	@touch $@
+
+$(VENV)/.dev: $(VENV)/.base
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	@touch $@
+
+install: $(VENV)/.base
+install-dev: $(VENV)/.dev
+
+demo: install
+	$(BIN)/concord migrate --noinput
+	$(BIN)/concord load-demo
+	@echo
+	@echo "Concord is starting at http://$(HOST):$(PORT)/  (Ctrl-C stops it)"
+	@echo "Log in with any demo account above; every demo password is printed with the accounts."
+	$(BIN)/concord runserver --noreload $(HOST):$(PORT)
+
+serve: install
+	$(BIN)/concord migrate --noinput
+	$(BIN)/concord runserver $(HOST):$(PORT)
+
+test: install-dev
+	bash scripts/test.sh
+
+test-sqlite: install-dev
+	CONCORD_TEST_DATABASES=sqlite bash scripts/test.sh
+
+test-postgres: install-dev
+	CONCORD_TEST_DATABASES=postgres bash scripts/test.sh
+
+lint: install-dev
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check src tests bench
+
+format: install-dev
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format src tests bench
+
+bench: install-dev
+	$(BIN)/python -m bench
+
+messages: install-dev
+	cd src/concord && ../../$(BIN)/concord makemessages -l zh_Hans --no-location --no-obsolete && ../../$(BIN)/concord compilemessages -l zh_Hans
+
+clean:
+	rm -rf $(VENV) var test-artifacts

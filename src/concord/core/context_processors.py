@@ -1,0 +1,23 @@
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+from concord.accounts.models import Role
+
+# (url name, label, roles that see it; None = everyone signed in). Later rooms add their entries here.
+NAV_ITEMS = [
+    ("home", _("My area"), None),
+    ("admin:index", _("Administration"), {Role.ADMIN, Role.ANALYST}),
+]
+
+
+def navigation(request):
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return {"nav_items": []}
+    items = [
+        {"url": reverse(name), "label": label, "active": request.resolver_match is not None
+         and request.resolver_match.view_name == name}
+        for name, label, roles in NAV_ITEMS
+        if roles is None or user.role in roles or (name.startswith("admin:") and user.is_staff and roles is None)
+    ]
+    return {"nav_items": items}

@@ -1,0 +1,22 @@
+import os
+
+import pytest
+
+from tests.factories import County, make_county
+
+REQUIRE_ALL = os.environ.get("CONCORD_REQUIRE_ALL") == "1"
+
+
+@pytest.fixture
+def county(db) -> County:
+    return make_county()
+
+
+def pytest_collection_modifyitems(config, items):
+    from django.db import connection
+
+    on_postgres = connection.vendor == "postgresql"
+    skip_pg = pytest.mark.skip(reason="needs PostgreSQL (runs in the PostgreSQL pass of make test)")
+    for item in items:
+        if "postgres" in item.keywords and not on_postgres:
+            item.add_marker(skip_pg)

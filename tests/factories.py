@@ -1,0 +1,100 @@
+"""Factories for tests: a small county tree and users at every tier."""
+
+import datetime as dt
+from dataclasses import dataclass
+
+import factory
+
+from concord.accounts.models import Role, User
+from concord.territory.geometry import rectangle
+from concord.territory.models import PARENT_KIND, UNIT_KIND_TIER, Responsibility, Unit, UnitKind
+
+
+class UnitFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Unit
+
+    code = factory.Sequence(lambda n: f"U{n:05d}")
+    name = factory.Sequence(lambda n: f"单位{n}")
+    kind = UnitKind.BUREAU
+    parent = None
+
+    @classmethod
+    def _create(cls, model_class, *args, **kwargs):
+        parent = kwargs.get("parent")
+        kwargs["path"] = f"{parent.path if parent else '/'}{kwargs['code']}/"
+        boundary = kwargs.get("boundary")
+        if boundary:
+            from concord.territory.geometry import bbox
+
+            kwargs["min_lng"], kwargs["min_lat"], kwargs["max_lng"], kwargs["max_lat"] = bbox(boundary)
+        return super()._create(model_class, *args, **kwargs)
+
+
+def child_unit(parent: Unit, kind: str, **kwargs) -> Unit:
+    assert PARENT_KIND[kind] == parent.kind
+    return UnitFactory(parent=parent, kind=kind, **kwargs)
+
+
+class UserFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = User
+        skip_postgeneration_save = True
+
+    username = factory.Sequence(lambda n: f"user{n}")
+    display_name = factory.Sequence(lambda n: f"用户{n}")
+    role = Role.GRID_WORKER
+    password = factory.PostGenerationMethodCall("set_password", "Concord-test-2026")
+
+    @factory.post_generation
+    def _save(obj, create, extracted, **kwargs):
+        if create:
+            obj.save()
+
+
+def responsible(user: User, unit: Unit, since: dt.date = dt.date(2026, 1, 1), until=None) -> Responsibility:
+    return Responsibility.objects.create(user=user, unit=unit, tier=UNIT_KIND_TIER[unit.kind], since=since, until=until)
+
+
+@dataclass
+class Branch:
+    """One line of the tree, bureau to grid, with the person responsible at each tier."""
+
+    station: Unit
+    post: Unit
+    village: Unit
+    grid: Unit
+    chief: User
+    officer: User
+    auxiliary: User
+    grid_worker: User
+
+
+@dataclass
+class County:
+    bureau: Unit
+    commander: User
+    east: Branch
+    west: Branch
+
+
+def make_branch(bureau: Unit, label: str, origin: float) -> Branch:
+    station = child_unit(bureau, UnitKind.STATION, name=f"{label}派出所")
+    post = child_unit(station, UnitKind.POST, name=f"{label}警务室")
+    village = child_unit(post, UnitKind.VILLAGE, name=f"{label}村")
+    grid = child_unit(village, UnitKind.GRID, name=f"{label}村第一网格",
+                      boundary=rectangle(origin, 33.70, origin + 0.01, 33.71))
+    chief = UserFactory(role=Role.STATION_CHIEF, scope_unit=station)
+    officer = UserFactory(role=Role.COMMUNITY_OFFICER, scope_unit=post)
+    auxiliary = UserFactory(role=Role.AUXILIARY, scope_unit=village)
+    grid_worker = UserFactory(role=Role.GRID_WORKER, scope_unit=grid)
+    responsible(officer, post)
+    responsible(auxiliary, village)
+    responsible(grid_worker, grid)
+    return Branch(station, post, village, grid, chief, officer, auxiliary, grid_worker)
+
+
+def make_county() -> County:
+    bureau = UnitFactory(kind=UnitKind.BUREAU, name="测试区公安分局")
+    commander = UserFactory(role=Role.BUREAU_COMMANDER, scope_unit=bureau)
+    return County(bureau, commander, make_branch(bureau, "东", 114.80), make_branch(bureau, "西", 114.90))
