@@ -118,7 +118,9 @@ USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "static/"
-STATIC_ROOT = VAR_DIR / "static"
+# Set where `concord collectstatic` gathers files for a production web server; the demo serves them
+# straight from the apps through WhiteNoise.
+STATIC_ROOT = os.environ.get("CONCORD_STATIC_ROOT") or None
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = DEBUG
 

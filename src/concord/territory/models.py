@@ -72,9 +72,9 @@ class Unit(models.Model):
 
 
 class Tier(models.TextChoices):
-    SECTOR = "sector", _("Community officer for the sector (民警包片)")
-    VILLAGE = "village", _("Auxiliary officer for the village (辅警包村)")
-    GRID = "grid", _("Grid worker for the grid (网格员包点)")
+    SECTOR = "sector", _("Community officer for the sector")
+    VILLAGE = "village", _("Auxiliary officer for the village")
+    GRID = "grid", _("Grid worker for the grid")
 
 
 TIER_UNIT_KIND = {Tier.SECTOR: UnitKind.POST, Tier.VILLAGE: UnitKind.VILLAGE, Tier.GRID: UnitKind.GRID}
