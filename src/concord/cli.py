@@ -12,7 +12,11 @@ def main() -> None:
     db = settings.DATABASES["default"]
     if db["ENGINE"].endswith("sqlite3"):
         os.makedirs(os.path.dirname(str(db["NAME"])) or ".", exist_ok=True)
-    execute_from_command_line(sys.argv)
+    argv = list(sys.argv)
+    # DESIGN §6 names commands with hyphens (`concord import-ledger`); Django modules use underscores.
+    if len(argv) > 1 and not argv[1].startswith("-"):
+        argv[1] = argv[1].replace("-", "_")
+    execute_from_command_line(argv)
 
 
 if __name__ == "__main__":
