@@ -34,6 +34,8 @@ INSTALLED_APPS = [
     "concord.territory",
     "concord.accounts",
     "concord.audit",
+    "concord.people",
+    "concord.disputes",
 ]
 
 MIDDLEWARE = [
@@ -118,6 +120,7 @@ USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "static/"
+STATICFILES_DIRS = [BASE_DIR / "static"]
 # Set where `concord collectstatic` gathers files for a production web server; the demo serves them
 # straight from the apps through WhiteNoise.
 STATIC_ROOT = os.environ.get("CONCORD_STATIC_ROOT") or None
