@@ -98,3 +98,14 @@ def make_county() -> County:
     bureau = UnitFactory(kind=UnitKind.BUREAU, name="测试区公安分局")
     commander = UserFactory(role=Role.BUREAU_COMMANDER, scope_unit=bureau)
     return County(bureau, commander, make_branch(bureau, "东", 114.80), make_branch(bureau, "西", 114.90))
+
+
+def register_dispute(branch: Branch, *, actor: User | None = None, level: str = "yellow", category: str = "neighbour",
+                     title: str = "排水沟纠纷", **kwargs):
+    """A dispute registered through the service, as a grid worker would."""
+    from concord.disputes.models import Category
+    from concord.disputes.services import PartyInput, dispute_register
+
+    parties = kwargs.pop("parties", [PartyInput(name="张三", role="applicant"), PartyInput(name="李四", role="respondent")])
+    return dispute_register(actor=actor or branch.grid_worker, title=title, category=Category.objects.get(code=category),
+                            grid=branch.grid, level=level, parties=parties, **kwargs)

@@ -1,0 +1,563 @@
+"""Writes to the dispute register. Each service is one transaction that writes the change, one
+DisputeEvent on the case's timeline and one audit row together."""
+
+import datetime as dt
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from concord.accounts.models import Role, User
+from concord.accounts.scope import can_see_unit
+from concord.audit.services import audit_record
+from concord.disputes.models import (
+    LEVEL_RANK,
+    Assessment,
+    CaseSequence,
+    Category,
+    Channel,
+    Dispute,
+    DisputeEvent,
+    Level,
+    LevelPolicy,
+    Party,
+    Status,
+    Task,
+)
+from concord.disputes.workflow import TRANSITIONS
+from concord.people.identity import InvalidIdNumber, parse_id_number
+from concord.territory.models import Responsibility, Tier, Unit, UnitKind
+
+
+class TransitionRefused(PermissionDenied):
+    """The actor may not take this action on this case in its current state."""
+
+
+class StaleVersion(Exception):
+    """Someone else changed the case since the actor loaded it; nothing was written."""
+
+    def __init__(self, dispute: Dispute, expected: int):
+        self.dispute, self.expected = dispute, expected
+        super().__init__(_("Case %(number)s was changed by someone else (version %(current)s, you had %(expected)s). "
+                           "Reload it to see their change, then try again.") % {
+            "number": dispute.case_number, "current": dispute.version, "expected": expected})
+
+
+ID_ERRORS = {
+    "format": gettext_lazy("an ID number has 18 characters (or 15 digits for an old one)"),
+    "birth_date": gettext_lazy("the birth date in the ID number is impossible"),
+    "checksum": gettext_lazy("the ID number's check digit is wrong; please check it for a typing error"),
+}
+
+
+@dataclass
+class PartyInput:
+    name: str
+    role: str = Party.Role.APPLICANT
+    id_number: str = ""
+    phone: str = ""
+    address: str = ""
+    sex: str = ""
+    birth_date: dt.date | None = None
+
+
+@dataclass
+class TaskPlanItem:
+    kind: str
+    due_at: dt.datetime
+    assignee: User | None
+    title: str = ""
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+# --- helpers -----------------------------------------------------------------------------------
+
+
+def policy_for(level: str) -> LevelPolicy:
+    return LevelPolicy.objects.get(level=level)
+
+
+def _station_of(grid: Unit) -> Unit:
+    codes = [c for c in grid.path.strip("/").split("/") if c]
+    return Unit.objects.get(code__in=codes, kind=UnitKind.STATION)
+
+
+def _sector_officer(grid: Unit, on: dt.date) -> User | None:
+    """The community officer currently responsible for the sector the grid lies in."""
+    codes = [c for c in grid.path.strip("/").split("/") if c]
+    held = (Responsibility.objects.filter(unit__code__in=codes, tier=Tier.SECTOR, since__lte=on)
+            .exclude(until__lt=on).select_related("user").first())
+    return held.user if held else None
+
+
+def _issue_case_number(station: Unit, year: int) -> str:
+    CaseSequence.objects.bulk_create([CaseSequence(unit=station, year=year, last=0)], ignore_conflicts=True)
+    sequence = CaseSequence.objects.select_for_update().get(unit=station, year=year)
+    sequence.last = F("last") + 1
+    sequence.save(update_fields=["last"])
+    sequence.refresh_from_db(fields=["last"])
+    return f"{station.code}-{year}-{sequence.last:05d}"
+
+
+def _clean_party(index: int, party: PartyInput) -> Party:
+    errors: dict[str, str] = {}
+    name = "".join(party.name.split())
+    if not name:
+        errors[f"parties[{index}].name"] = _("Party %(n)s needs a name.") % {"n": index + 1}
+    record = Party(role=party.role, name=name, phone=party.phone.strip(), address=party.address.strip(),
+                   sex=party.sex, birth_date=party.birth_date)
+    if party.role not in Party.Role.values:
+        errors[f"parties[{index}].role"] = _("Unknown party role “%(role)s”.") % {"role": party.role}
+    if party.id_number.strip():
+        try:
+            parsed = parse_id_number(party.id_number)
+        except InvalidIdNumber as exc:
+            errors[f"parties[{index}].id_number"] = _("Party %(n)s: %(problem)s.") % {
+                "n": index + 1, "problem": ID_ERRORS[exc.reason]}
+        else:
+            record.id_number = parsed.number
+            if record.sex and record.sex != parsed.sex:
+                errors[f"parties[{index}].sex"] = _("Party %(n)s: the sex does not match the ID number.") % {"n": index + 1}
+            if record.birth_date and record.birth_date != parsed.birth_date:
+                errors[f"parties[{index}].birth_date"] = _(
+                    "Party %(n)s: the birth date does not match the ID number.") % {"n": index + 1}
+            record.sex, record.birth_date = parsed.sex, parsed.birth_date
+    if errors:
+        raise ValidationError(errors)
+    return record
+
+
+def _event(*, dispute: Dispute, actor: User, action: str, from_status: str, to_status: str,
+           changes: dict[str, list[Any]] | None = None, note: str = "", at: dt.datetime | None = None) -> DisputeEvent:
+    event = DisputeEvent.objects.create(
+        dispute=dispute, actor=actor, at=at or timezone.now(), action=action, from_status=from_status,
+        to_status=to_status, changes=_jsonable(changes or {}), note=note)
+    audit_record(actor=actor, action=f"disputes.{action}", target=dispute, unit=dispute.grid,
+                 data={"case_number": dispute.case_number, "from": from_status, "to": to_status,
+                       "fields": sorted((changes or {}).keys())})
+    return event
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {k: _jsonable(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_jsonable(v) for v in value]
+    if isinstance(value, dt.datetime | dt.date):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return str(value)
+    if hasattr(value, "pk"):
+        return {"id": value.pk, "label": str(value)}
+    return value
+
+
+def _task_plan(dispute: Dispute, policy: LevelPolicy, start: dt.datetime, *, fresh: bool) -> list[TaskPlanItem]:
+    """The checklist a level's policy asks for, from `start` on, given how far the case has got."""
+    owner, status = dispute.owner, dispute.status
+    early = status in {Status.REGISTERED, Status.REOPENED, Status.ASSESSED, Status.ASSIGNED}
+    items: list[TaskPlanItem] = []
+    if early:
+        items.append(TaskPlanItem(Task.Kind.FIRST_CONTACT, start + dt.timedelta(hours=policy.first_contact_hours), owner))
+    if fresh and status in {Status.REGISTERED, Status.REOPENED}:
+        items.append(TaskPlanItem(Task.Kind.ASSESSMENT, start + dt.timedelta(hours=policy.assessment_hours), owner))
+    if policy.plan_days is not None:
+        items.append(TaskPlanItem(Task.Kind.PLAN, start + dt.timedelta(days=policy.plan_days),
+                                  dispute.lead_leader or owner))
+    if early:
+        items.append(TaskPlanItem(Task.Kind.MEDIATION, start + dt.timedelta(days=policy.mediation_days), owner))
+    if status in {Status.RESOLVED, Status.CONTAINED, Status.TRANSFERRED, Status.FOLLOWING_UP}:
+        items.append(TaskPlanItem(Task.Kind.FOLLOW_UP, start + dt.timedelta(days=policy.visit_interval_days), owner))
+    items.append(TaskPlanItem(Task.Kind.CLOSURE, start + dt.timedelta(days=policy.closure_days), owner))
+    return items
+
+
+def _create_tasks(dispute: Dispute, items: list[TaskPlanItem]) -> list[Task]:
+    return Task.objects.bulk_create([
+        Task(dispute=dispute, kind=i.kind, title=i.title, due_at=i.due_at, assignee=i.assignee, level=dispute.level)
+        for i in items])
+
+
+def _complete_tasks(dispute: Dispute, kinds: set[str], actor: User, at: dt.datetime, *, first_only: bool = False) -> None:
+    open_tasks = dispute.tasks.filter(kind__in=kinds, state=Task.State.OPEN).order_by("due_at", "id")
+    if first_only:
+        open_tasks = open_tasks[:1]
+    Task.objects.filter(pk__in=[t.pk for t in open_tasks]).update(
+        state=Task.State.DONE, completed_at=at, completed_by=actor)
+
+
+def _lock(dispute: Dispute, expected_version: int) -> Dispute:
+    current = (Dispute.objects.select_for_update(of=("self",))
+               .select_related("grid", "owner", "lead_leader").get(pk=dispute.pk))
+    if current.version != expected_version:
+        raise StaleVersion(current, expected_version)
+    return current
+
+
+def _authorise(actor: User, dispute: Dispute, action: str) -> None:
+    transition = TRANSITIONS[action]
+    if not can_see_unit(actor, dispute.grid):
+        raise TransitionRefused(_("This case is outside your area."))
+    if action != "register" and dispute.status not in transition.sources:
+        raise TransitionRefused(_("“%(action)s” is not possible while the case is %(status)s.") % {
+            "action": ACTION_LABELS[action], "status": Status(dispute.status).label})
+    if not transition.allowed(actor.role, dispute.level):
+        raise TransitionRefused(_("A %(role)s may not “%(action)s” on a %(level)s case.") % {
+            "role": Role(actor.role).label, "action": ACTION_LABELS[action], "level": Level(dispute.level).label})
+
+
+def _save(dispute: Dispute, changes: dict[str, list[Any]], **extra: Any) -> None:
+    fields = [name for name in changes if name in {f.name for f in Dispute._meta.fields}]
+    dispute.version += 1
+    dispute.save(update_fields=[*fields, *extra.get("also", []), "version", "updated_at"])
+
+
+ACTION_LABELS = {
+    "register": gettext_lazy("register"), "assess": gettext_lazy("assess"), "change_level": gettext_lazy("change level"), "assign": gettext_lazy("assign"),
+    "reassign": gettext_lazy("reassign"), "start_mediation": gettext_lazy("start mediation"), "record_outcome": gettext_lazy("record outcome"),
+    "follow_up": gettext_lazy("record follow-up visit"), "request_closure": gettext_lazy("request closure"),
+    "approve_closure": gettext_lazy("approve closure"), "reject_closure": gettext_lazy("reject closure"), "reopen": gettext_lazy("reopen"),
+}
+
+
+# --- the transitions ----------------------------------------------------------------------------
+
+
+@transaction.atomic
+def dispute_register(
+    *, actor: User, title: str, category: Category, grid: Unit, channel: str = Channel.GRID_REPORT,
+    description: str = "", subtype: Category | None = None, found_at: dt.datetime | None = None,
+    began_on: dt.date | None = None, people_involved: int = 2, amount_involved: Decimal | None = None,
+    level: str = Level.YELLOW, parties: list[PartyInput] | tuple[PartyInput, ...] = (),
+) -> Dispute:
+    """Open a case: its number for life, its owner (the sector's community officer) and its checklist."""
+    now = timezone.now()
+    found_at = found_at or now
+    errors: dict[str, str] = {}
+    if not title.strip():
+        errors["title"] = _("A dispute needs a short title.")
+    if grid.kind != UnitKind.GRID:
+        errors["grid"] = _("A dispute is registered in a grid.")
+    if category.parent_id is not None or not category.is_active:
+        errors["category"] = _("Choose one of the active main categories.")
+    if subtype is not None and subtype.parent_id != category.pk:
+        errors["subtype"] = _("The sub-type does not belong to the category.")
+    if channel not in Channel.values:
+        errors["channel"] = _("Unknown channel “%(channel)s”.") % {"channel": channel}
+    if level not in Level.values:
+        errors["level"] = _("Unknown risk level “%(level)s”.") % {"level": level}
+    if found_at > now + dt.timedelta(minutes=5):
+        errors["found_at"] = _("The time found cannot be in the future.")
+    if began_on is not None and began_on > timezone.localdate(found_at):
+        errors["began_on"] = _("A dispute cannot begin after it was found.")
+    if people_involved < 1:
+        errors["people_involved"] = _("At least one person is involved.")
+    if amount_involved is not None and amount_involved < 0:
+        errors["amount_involved"] = _("The amount involved cannot be negative.")
+    party_records: list[Party] = []
+    for index, party in enumerate(parties):
+        try:
+            party_records.append(_clean_party(index, party))
+        except ValidationError as exc:
+            errors.update({k: v[0] for k, v in exc.message_dict.items()})
+    if errors:
+        raise ValidationError(errors)
+    if grid.kind == UnitKind.GRID and not can_see_unit(actor, grid):
+        raise TransitionRefused(_("This grid is outside your area."))
+    if not TRANSITIONS["register"].allowed(actor.role, level):
+        raise TransitionRefused(_("A %(role)s may not register disputes.") % {"role": Role(actor.role).label})
+
+    policy = policy_for(level)
+    station = _station_of(grid)
+    dispute = Dispute.objects.create(
+        case_number=_issue_case_number(station, timezone.localdate(found_at).year),
+        title=title.strip(), category=category, subtype=subtype, description=description.strip(), grid=grid,
+        station=station, began_on=began_on, found_at=found_at, channel=channel, people_involved=people_involved,
+        amount_involved=amount_involved, level=level, status=Status.REGISTERED,
+        handling_tier=policy.handling_tier, owner=_sector_officer(grid, timezone.localdate(now)),
+        registered_by=actor,
+    )
+    for record in party_records:
+        record.dispute = dispute
+    Party.objects.bulk_create(party_records)
+    _create_tasks(dispute, _task_plan(dispute, policy, found_at, fresh=True))
+    _event(dispute=dispute, actor=actor, action="register", from_status="", to_status=Status.REGISTERED,
+           changes={"level": [None, level], "owner": [None, dispute.owner], "parties": [0, len(party_records)]},
+           at=now)
+    return dispute
+
+
+def _apply_level(dispute: Dispute, *, level: str, lead_leader: User | None, now: dt.datetime,
+                 changes: dict[str, list[Any]]) -> LevelPolicy:
+    """Set a new level: its tier, its leader for red cases, and a fresh checklist for its deadlines."""
+    policy = policy_for(level)
+    if policy.needs_lead_leader:
+        leader = lead_leader or dispute.lead_leader
+        if leader is None:
+            raise ValidationError({"lead_leader": _("A red case needs a named leader who owns it (包案领导).")})
+        if leader.role != Role.BUREAU_COMMANDER or not can_see_unit(leader, dispute.grid):
+            raise ValidationError({"lead_leader": _("The leader in charge must be a bureau commander over this area.")})
+        if leader != dispute.lead_leader:
+            changes["lead_leader"] = [dispute.lead_leader, leader]
+            dispute.lead_leader = leader
+    if level != dispute.level:
+        changes["level"] = [dispute.level, level]
+        if policy.handling_tier != dispute.handling_tier:
+            changes["handling_tier"] = [dispute.handling_tier, policy.handling_tier]
+        dispute.level, dispute.handling_tier = level, policy.handling_tier
+        dispute.tasks.filter(state=Task.State.OPEN).update(
+            state=Task.State.WAIVED, waive_reason=_("Superseded: the level changed to %(level)s.") % {
+                "level": Level(level).label})
+        _create_tasks(dispute, _task_plan(dispute, policy, now, fresh=False))
+    return policy
+
+
+@transaction.atomic
+def dispute_assess(
+    *, actor: User, dispute: Dispute, expected_version: int, level: str, reasons: list[str],
+    score: float | None = None, instrument_version: str = "judgement", lead_leader: User | None = None,
+) -> Dispute:
+    """Record a risk assessment and set the case's level from it."""
+    return _assess(actor=actor, dispute=dispute, expected_version=expected_version, level=level, reasons=reasons,
+                   score=score, instrument_version=instrument_version, lead_leader=lead_leader, action="assess")
+
+
+@transaction.atomic
+def dispute_change_level(
+    *, actor: User, dispute: Dispute, expected_version: int, level: str, reasons: list[str],
+    lead_leader: User | None = None,
+) -> Dispute:
+    """Re-grade a case already in hand (new signals, professional judgement)."""
+    return _assess(actor=actor, dispute=dispute, expected_version=expected_version, level=level, reasons=reasons,
+                   score=None, instrument_version="judgement", lead_leader=lead_leader, action="change_level")
+
+
+def _assess(*, actor, dispute, expected_version, level, reasons, score, instrument_version, lead_leader, action):
+    dispute = _lock(dispute, expected_version)
+    _authorise(actor, dispute, action)
+    if level not in Level.values:
+        raise ValidationError({"level": _("Unknown risk level “%(level)s”.") % {"level": level}})
+    reasons = [r.strip() for r in reasons if r and r.strip()]
+    if not reasons:
+        raise ValidationError({"reasons": _("Give the reasons for the level: it is never shown without them.")})
+    now = timezone.now()
+    changes: dict[str, list[Any]] = {}
+    _apply_level(dispute, level=level, lead_leader=lead_leader, now=now, changes=changes)
+    assessment = Assessment.objects.create(dispute=dispute, level=level, score=score, reasons=reasons,
+                                           instrument_version=instrument_version, assessed_by=actor, assessed_at=now)
+    changes["assessment"] = [dispute.assessment_id, assessment.pk]
+    dispute.assessment = assessment
+    old_status = dispute.status
+    if TRANSITIONS[action].targets:
+        dispute.status = Status.ASSESSED
+    if old_status != dispute.status:
+        changes["status"] = [old_status, dispute.status]
+    _complete_tasks(dispute, {Task.Kind.ASSESSMENT}, actor, now)
+    _save(dispute, changes, also=["status", "assessment", "level", "handling_tier", "lead_leader"])
+    _event(dispute=dispute, actor=actor, action=action, from_status=old_status, to_status=dispute.status,
+           changes=changes, note="; ".join(reasons), at=now)
+    return dispute
+
+
+def _owner_checked(dispute: Dispute, owner: User) -> User:
+    if owner.role not in {Role.AUXILIARY, Role.COMMUNITY_OFFICER, Role.STATION_STAFF, Role.STATION_CHIEF,
+                          Role.BUREAU_COMMANDER} or not owner.is_active:
+        raise ValidationError({"owner": _("The owner must be an officer of the area.")})
+    if not can_see_unit(owner, dispute.grid):
+        raise ValidationError({"owner": _("%(name)s does not cover this case's grid.") % {"name": owner}})
+    return owner
+
+
+@transaction.atomic
+def dispute_assign(*, actor: User, dispute: Dispute, expected_version: int, owner: User,
+                   lead_leader: User | None = None) -> Dispute:
+    """Hand the case to its owner (交办); open tasks follow the owner."""
+    dispute = _lock(dispute, expected_version)
+    action = "assign" if dispute.status == Status.ASSESSED else "reassign"
+    _authorise(actor, dispute, action)
+    owner = _owner_checked(dispute, owner)
+    now = timezone.now()
+    changes: dict[str, list[Any]] = {}
+    if owner != dispute.owner:
+        changes["owner"] = [dispute.owner, owner]
+        dispute.owner = owner
+        dispute.tasks.filter(state=Task.State.OPEN).exclude(kind=Task.Kind.PLAN).update(assignee=owner)
+    if lead_leader is not None:
+        _apply_level(dispute, level=dispute.level, lead_leader=lead_leader, now=now, changes=changes)
+    old_status = dispute.status
+    if action == "assign":
+        dispute.status = Status.ASSIGNED
+        changes["status"] = [old_status, dispute.status]
+    _save(dispute, changes, also=["status"])
+    _event(dispute=dispute, actor=actor, action=action, from_status=old_status, to_status=dispute.status,
+           changes=changes, at=now)
+    return dispute
+
+
+def _simple(action: str, *, actor: User, dispute: Dispute, expected_version: int, target: str | None,
+            note: str = "", extra: dict[str, Any] | None = None, done: set[str] | None = None,
+            first_only: bool = False) -> Dispute:
+    dispute = _lock(dispute, expected_version)
+    _authorise(actor, dispute, action)
+    transition = TRANSITIONS[action]
+    if "note" in transition.requires and not note.strip():
+        raise ValidationError({"note": _("Write a note for this step.")})
+    now = timezone.now()
+    changes: dict[str, list[Any]] = {}
+    for name, value in (extra or {}).items():
+        if getattr(dispute, name) != value:
+            changes[name] = [getattr(dispute, name), value]
+            setattr(dispute, name, value)
+    old_status = dispute.status
+    if target and target != old_status:
+        dispute.status = target
+        changes["status"] = [old_status, target]
+    if done:
+        _complete_tasks(dispute, done, actor, now, first_only=first_only)
+    _save(dispute, changes, also=["status"])
+    _event(dispute=dispute, actor=actor, action=action, from_status=old_status, to_status=dispute.status,
+           changes=changes, note=note.strip(), at=now)
+    return dispute
+
+
+@transaction.atomic
+def dispute_start_mediation(*, actor: User, dispute: Dispute, expected_version: int, note: str = "") -> Dispute:
+    return _simple("start_mediation", actor=actor, dispute=dispute, expected_version=expected_version,
+                   target=Status.MEDIATING, note=note, done={Task.Kind.FIRST_CONTACT, Task.Kind.MEDIATION})
+
+
+@transaction.atomic
+def dispute_record_outcome(*, actor: User, dispute: Dispute, expected_version: int, outcome: str, note: str,
+                           transferred_to: str = "") -> Dispute:
+    """化解 / 稳控 / 移交: the outcome, after which follow-up visits are due at the level's interval."""
+    if outcome not in TRANSITIONS["record_outcome"].targets:
+        raise ValidationError({"outcome": _("The outcome is resolved, contained or transferred.")})
+    if outcome == Status.TRANSFERRED and not transferred_to.strip():
+        raise ValidationError({"transferred_to": _("Say where the case was transferred to.")})
+    if not note.strip():
+        raise ValidationError({"note": _("Describe the outcome.")})
+    dispute = _simple("record_outcome", actor=actor, dispute=dispute, expected_version=expected_version,
+                      target=outcome, note=note,
+                      extra={"outcome_note": note.strip(), "transferred_to": transferred_to.strip()},
+                      done={Task.Kind.FIRST_CONTACT, Task.Kind.MEDIATION})
+    policy = policy_for(dispute.level)
+    _create_tasks(dispute, [TaskPlanItem(Task.Kind.FOLLOW_UP,
+                                         timezone.now() + dt.timedelta(days=policy.visit_interval_days), dispute.owner)])
+    return dispute
+
+
+@transaction.atomic
+def dispute_follow_up(*, actor: User, dispute: Dispute, expected_version: int, note: str,
+                      matter_settled: bool, grievance_settled: bool) -> Dispute:
+    """A follow-up visit (回访): "事心双解" needs both the matter and the grievance settled."""
+    dispute = _simple("follow_up", actor=actor, dispute=dispute, expected_version=expected_version,
+                      target=Status.FOLLOWING_UP, note=note, done={Task.Kind.FOLLOW_UP}, first_only=True)
+    event = dispute.events.order_by("-id").first()
+    event.changes = {**event.changes, "matter_settled": [None, matter_settled],
+                     "grievance_settled": [None, grievance_settled]}
+    event.save(update_fields=["changes"])
+    policy = policy_for(dispute.level)
+    visits = dispute.events.filter(action="follow_up").count()
+    if visits < policy.visits_after_outcome or not (matter_settled and grievance_settled):
+        _create_tasks(dispute, [TaskPlanItem(Task.Kind.FOLLOW_UP,
+                                             timezone.now() + dt.timedelta(days=policy.visit_interval_days),
+                                             dispute.owner)])
+    return dispute
+
+
+@transaction.atomic
+def dispute_request_closure(*, actor: User, dispute: Dispute, expected_version: int, note: str = "") -> Dispute:
+    return _simple("request_closure", actor=actor, dispute=dispute, expected_version=expected_version,
+                   target=Status.CLOSURE_REQUESTED, note=note)
+
+
+@transaction.atomic
+def dispute_approve_closure(*, actor: User, dispute: Dispute, expected_version: int, note: str = "") -> Dispute:
+    """销号, by the level's approver. Open tasks other than later visits are no longer due."""
+    now = timezone.now()
+    dispute = _simple("approve_closure", actor=actor, dispute=dispute, expected_version=expected_version,
+                      target=Status.CLOSED, note=note, extra={"closed_at": now}, done={Task.Kind.CLOSURE})
+    dispute.tasks.filter(state=Task.State.OPEN).update(
+        state=Task.State.WAIVED, waive_reason=_("No longer due: the case was closed."))
+    if dispute.level == Level.RED:  # red cases are visited monthly for three months after closure
+        _create_tasks(dispute, [TaskPlanItem(Task.Kind.FOLLOW_UP, now + dt.timedelta(days=30 * n), dispute.owner)
+                                for n in (1, 2, 3)])
+    return dispute
+
+
+@transaction.atomic
+def dispute_reject_closure(*, actor: User, dispute: Dispute, expected_version: int, note: str) -> Dispute:
+    dispute = _simple("reject_closure", actor=actor, dispute=dispute, expected_version=expected_version,
+                      target=Status.FOLLOWING_UP, note=note)
+    policy = policy_for(dispute.level)
+    _create_tasks(dispute, [TaskPlanItem(Task.Kind.FOLLOW_UP, timezone.now() + dt.timedelta(days=policy.visit_interval_days),
+                                         dispute.owner, title=_("Closure rejected: %(reason)s") % {"reason": note.strip()[:80]})])
+    return dispute
+
+
+@transaction.atomic
+def dispute_reopen(*, actor: User, dispute: Dispute, expected_version: int, note: str) -> Dispute:
+    """The dispute recurred: the same case number comes back to life with a fresh checklist."""
+    dispute = _simple("reopen", actor=actor, dispute=dispute, expected_version=expected_version,
+                      target=Status.REOPENED, note=note, extra={"closed_at": None})
+    _create_tasks(dispute, _task_plan(dispute, policy_for(dispute.level), timezone.now(), fresh=True))
+    return dispute
+
+
+# --- tasks ---------------------------------------------------------------------------------------
+
+
+def _task_locked(actor: User, task: Task) -> Task:
+    task = Task.objects.select_for_update(of=("self",)).select_related("dispute__grid").get(pk=task.pk)
+    if not can_see_unit(actor, task.dispute.grid):
+        raise TransitionRefused(_("This case is outside your area."))
+    if task.state != Task.State.OPEN:
+        raise ValidationError({"state": _("This task is already %(state)s.") % {"state": task.get_state_display()}})
+    return task
+
+
+def _task_event(actor: User, task: Task, action: str, changes: dict[str, list[Any]], note: str = "") -> None:
+    dispute = task.dispute
+    Dispute.objects.filter(pk=dispute.pk).update(version=F("version") + 1, updated_at=timezone.now())
+    _event(dispute=dispute, actor=actor, action=action, from_status=dispute.status, to_status=dispute.status,
+           changes={"task": [None, {"id": task.pk, "kind": task.kind}], **changes}, note=note)
+
+
+@transaction.atomic
+def task_complete(*, actor: User, task: Task, note: str = "") -> Task:
+    task = _task_locked(actor, task)
+    task.state, task.completed_at, task.completed_by = Task.State.DONE, timezone.now(), actor
+    task.save(update_fields=["state", "completed_at", "completed_by"])
+    _task_event(actor, task, "task_complete", {"state": [Task.State.OPEN, Task.State.DONE]}, note)
+    return task
+
+
+@transaction.atomic
+def task_waive(*, actor: User, task: Task, reason: str) -> Task:
+    if not reason.strip():
+        raise ValidationError({"reason": _("Say why the task is waived.")})
+    task = _task_locked(actor, task)
+    if actor.role not in {Role.COMMUNITY_OFFICER, Role.STATION_STAFF, Role.STATION_CHIEF, Role.BUREAU_COMMANDER}:
+        raise TransitionRefused(_("Only officers may waive a task."))
+    task.state, task.waive_reason = Task.State.WAIVED, reason.strip()[:200]
+    task.save(update_fields=["state", "waive_reason"])
+    _task_event(actor, task, "task_waive", {"state": [Task.State.OPEN, Task.State.WAIVED]}, reason.strip())
+    return task
+
+
+@transaction.atomic
+def task_reassign(*, actor: User, task: Task, assignee: User) -> Task:
+    task = _task_locked(actor, task)
+    if not can_see_unit(assignee, task.dispute.grid):
+        raise ValidationError({"assignee": _("%(name)s does not cover this case's grid.") % {"name": assignee}})
+    old = task.assignee
+    task.assignee = assignee
+    task.save(update_fields=["assignee"])
+    _task_event(actor, task, "task_reassign", {"assignee": [old, assignee]})
+    return task
