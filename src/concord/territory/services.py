@@ -5,15 +5,22 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import Q, Value
 from django.db.models.functions import Concat, Substr
-from django.db.models import Value
 from django.utils.translation import gettext as _
 
 from concord.accounts.models import Role
 from concord.audit.services import audit_record
 from concord.territory import geometry
-from concord.territory.models import PARENT_KIND, TIER_UNIT_KIND, UNIT_KIND_TIER, Responsibility, Tier, Unit, UnitKind
+from concord.territory.models import (
+    PARENT_KIND,
+    TIER_UNIT_KIND,
+    UNIT_KIND_TIER,
+    Responsibility,
+    Tier,
+    Unit,
+    UnitKind,
+)
 
 TIER_ROLE = {Tier.SECTOR: Role.COMMUNITY_OFFICER, Tier.VILLAGE: Role.AUXILIARY, Tier.GRID: Role.GRID_WORKER}
 
