@@ -1,5 +1,6 @@
 # Concord: `make demo` runs the demo county, `make test` runs every test. Both create .venv/ themselves.
-PYTHON ?= $(shell for p in python3.13 python3.12 python3.11 python3; do command -v $$p >/dev/null 2>&1 && { echo $$p; break; }; done)
+# The first interpreter that really runs and is 3.11+ (pyenv shims may exist for versions not enabled).
+PYTHON ?= $(shell for p in python3 python3.13 python3.12 python3.11; do $$p -c 'import sys; sys.exit(sys.version_info < (3, 11))' >/dev/null 2>&1 && { echo $$p; break; }; done)
 VENV := .venv
 BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
@@ -8,7 +9,7 @@ PORT ?= 8000
 .PHONY: install install-dev demo serve test test-sqlite test-postgres lint format bench messages clean
 
 $(VENV)/.base: pyproject.toml
-	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || { echo "Concord needs Python 3.11 or newer (found $$($(PYTHON) --version))."; exit 1; }
+	@test -n "$(PYTHON)" || { echo "Concord needs Python 3.11 or newer; none was found on PATH."; exit 1; }
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e .
