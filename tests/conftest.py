@@ -8,7 +8,16 @@ REQUIRE_ALL = os.environ.get("CONCORD_REQUIRE_ALL") == "1"
 
 
 @pytest.fixture
-def county(db) -> County:
+def reference_data(db) -> None:
+    """The taxonomy and level policies that migrations load; transactional tests flush them."""
+    from concord.disputes.data.categories import load_reference_data
+    from concord.disputes.models import Category, LevelPolicy
+
+    load_reference_data(Category, LevelPolicy)
+
+
+@pytest.fixture
+def county(reference_data) -> County:
     return make_county()
 
 
@@ -27,3 +36,9 @@ def pytest_collection_modifyitems(config, items):
     for item in items:
         if "postgres" in item.keywords and not on_postgres:
             item.add_marker(skip_pg)
+
+
+@pytest.fixture(autouse=True)
+def _media_in_tmp(settings, tmp_path):
+    """Uploaded files go to a directory of the test's own."""
+    settings.MEDIA_ROOT = tmp_path / "media"

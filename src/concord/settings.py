@@ -73,7 +73,7 @@ TEMPLATES = [
 DEFAULT_SQLITE_PATH = VAR_DIR / "concord.sqlite3"
 DATABASES = {
     "default": dj_database_url.parse(
-        os.environ.get("DATABASE_URL", f"sqlite:///{DEFAULT_SQLITE_PATH}"),
+        os.environ.get("DATABASE_URL") or f"sqlite:///{DEFAULT_SQLITE_PATH}",
         conn_max_age=int(os.environ.get("CONCORD_CONN_MAX_AGE", "0")),
     )
 }
@@ -126,6 +126,12 @@ STATICFILES_DIRS = [BASE_DIR / "static"]
 STATIC_ROOT = os.environ.get("CONCORD_STATIC_ROOT") or None
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = DEBUG
+
+MEDIA_ROOT = Path(os.environ.get("CONCORD_MEDIA_ROOT", VAR_DIR / "media"))
+MEDIA_URL = "media/"  # never served directly: attachments go through a scoped, audited view
+FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+DATA_UPLOAD_MAX_MEMORY_SIZE = 20 * 1024 * 1024
+CONCORD_ATTACHMENT_MAX_BYTES = int(os.environ.get("CONCORD_ATTACHMENT_MAX_BYTES", str(15 * 1024 * 1024)))
 
 LOGGING = {
     "version": 1,

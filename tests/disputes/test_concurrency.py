@@ -9,7 +9,7 @@ from concord.disputes import services
 from concord.disputes.models import CaseSequence, Dispute
 from tests.factories import register_dispute
 
-pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
+pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
 
 def _run_together(functions):

@@ -2,10 +2,15 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from concord.accounts.models import Role
+from concord.disputes.models import Level
+from concord.disputes.workflow import TRANSITIONS
 
 # (url name, label, roles that see it; None = everyone signed in). Later rooms add their entries here.
 NAV_ITEMS = [
     ("home", _("My area"), None),
+    ("dispute_list", _("Dispute ledger"), None),
+    ("dispute_register", _("Register a dispute"), TRANSITIONS["register"].roles[Level.YELLOW]),
+    ("my_tasks", _("My tasks"), None),
     ("admin:index", _("Administration"), {Role.ADMIN, Role.ANALYST}),
 ]
 

@@ -19,6 +19,7 @@ from concord.audit.services import audit_record
 from concord.disputes.models import (
     LEVEL_RANK,
     Assessment,
+    Attachment,
     CaseSequence,
     Category,
     Channel,
@@ -234,7 +235,7 @@ def dispute_register(
     *, actor: User, title: str, category: Category, grid: Unit, channel: str = Channel.GRID_REPORT,
     description: str = "", subtype: Category | None = None, found_at: dt.datetime | None = None,
     began_on: dt.date | None = None, people_involved: int = 2, amount_involved: Decimal | None = None,
-    level: str = Level.YELLOW, parties: list[PartyInput] | tuple[PartyInput, ...] = (),
+    level: str = Level.YELLOW, parties: list[PartyInput] | tuple[PartyInput, ...] = (), attachments: tuple = (),
 ) -> Dispute:
     """Open a case: its number for life, its owner (the sector's community officer) and its checklist."""
     now = timezone.now()
@@ -260,6 +261,11 @@ def dispute_register(
         errors["people_involved"] = _("At least one person is involved.")
     if amount_involved is not None and amount_involved < 0:
         errors["amount_involved"] = _("The amount involved cannot be negative.")
+    for upload in attachments:
+        try:
+            attachment_check(upload)
+        except ValidationError as exc:
+            errors.update({k: v[0] for k, v in exc.message_dict.items()})
     party_records: list[Party] = []
     for index, party in enumerate(parties):
         try:
@@ -290,6 +296,9 @@ def dispute_register(
     _event(dispute=dispute, actor=actor, action="register", from_status="", to_status=Status.REGISTERED,
            changes={"level": [None, level], "owner": [None, dispute.owner], "parties": [0, len(party_records)]},
            at=now)
+    for upload in attachments:
+        attachment_add(actor=actor, dispute=dispute, upload=upload)
+    dispute.refresh_from_db()
     return dispute
 
 
@@ -561,3 +570,37 @@ def task_reassign(*, actor: User, task: Task, assignee: User) -> Task:
     task.save(update_fields=["assignee"])
     _task_event(actor, task, "task_reassign", {"assignee": [old, assignee]})
     return task
+
+
+ALLOWED_ATTACHMENT_TYPES = {"image/jpeg", "image/png", "image/webp", "image/heic", "application/pdf"}
+
+
+def attachment_check(upload) -> None:
+    """Refuse what is not a photo or a PDF, or is too large (ValidationError on "attachment")."""
+    from django.conf import settings
+
+    content_type = getattr(upload, "content_type", "") or ""
+    if content_type not in ALLOWED_ATTACHMENT_TYPES:
+        raise ValidationError({"attachment": _("Attach a photo (JPEG, PNG, WebP, HEIC) or a PDF.")})
+    if upload.size > settings.CONCORD_ATTACHMENT_MAX_BYTES:
+        raise ValidationError({"attachment": _("The file is larger than %(mb)s MB.") % {
+            "mb": settings.CONCORD_ATTACHMENT_MAX_BYTES // (1024 * 1024)}})
+
+
+@transaction.atomic
+def attachment_add(*, actor: User, dispute: Dispute, upload) -> Attachment:
+    """Attach a photo or a PDF to a case; the record and its event are saved together."""
+    if not can_see_unit(actor, dispute.grid):
+        raise TransitionRefused(_("This case is outside your area."))
+    attachment_check(upload)
+    content_type = getattr(upload, "content_type", "") or ""
+    name = (upload.name or "attachment").replace("/", "_").replace("\\", "_")[-120:]
+    attachment = Attachment(dispute=dispute, original_name=name, content_type=content_type, size=upload.size,
+                            uploaded_by=actor)
+    attachment.file.save(name, upload, save=False)
+    attachment.save()
+    Dispute.objects.filter(pk=dispute.pk).update(version=F("version") + 1, updated_at=timezone.now())
+    dispute.refresh_from_db(fields=["version"])
+    _event(dispute=dispute, actor=actor, action="attachment_add", from_status=dispute.status,
+           to_status=dispute.status, changes={"attachment": [None, name]})
+    return attachment

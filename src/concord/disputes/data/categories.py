@@ -71,3 +71,15 @@ LEVEL_POLICIES = [
      "plan_days": 3, "mediation_days": 3, "visit_interval_days": 7, "visits_after_outcome": 4,
      "closure_days": 30, "closure_approver_role": "bureau_commander", "needs_lead_leader": True},
 ]
+
+
+def load_reference_data(category_model, policy_model) -> None:
+    """Create the default taxonomy and level policies where missing (used by the migration and tests)."""
+    for order, (code, name, name_en, subtypes) in enumerate(CATEGORIES, start=1):
+        parent, _ = category_model.objects.get_or_create(
+            code=code, defaults={"name": name, "name_en": name_en, "sort_order": order})
+        for sub_order, (sub_code, sub_name, sub_en) in enumerate(subtypes, start=1):
+            category_model.objects.get_or_create(code=sub_code, defaults={
+                "name": sub_name, "name_en": sub_en, "parent": parent, "sort_order": sub_order})
+    for policy in LEVEL_POLICIES:
+        policy_model.objects.get_or_create(level=policy["level"], defaults=policy)

@@ -1,0 +1,222 @@
+"""Pages of the dispute register. Thin: forms in, services and selectors out."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.db.models import Q
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from concord.accounts.models import Role, User
+from concord.disputes import selectors, services
+from concord.disputes.forms import (
+    OFFICER_ROLES,
+    AssessForm,
+    AssignForm,
+    DisputeFilterForm,
+    DisputeRegisterForm,
+    FollowUpForm,
+    NoteForm,
+    OutcomeForm,
+    PartyFormSet,
+)
+from concord.disputes.models import Attachment, Dispute, Task
+from concord.disputes.workflow import TRANSITIONS, actions_available
+from concord.territory.models import UnitKind
+from concord.territory.selectors import units_visible
+
+
+def _get_case(request: HttpRequest, case_number: str) -> Dispute:
+    try:
+        return selectors.dispute_get(actor=request.user, case_number=case_number)
+    except Dispute.DoesNotExist as exc:
+        raise Http404(_("No such case in your area.")) from exc
+
+
+def _people_over(dispute: Dispute, roles) -> "list[User]":
+    codes = [c for c in dispute.grid.path.strip("/").split("/") if c]
+    return User.objects.filter(is_active=True, role__in=roles, scope_unit__code__in=codes).order_by("role", "username")
+
+
+def _apply_errors(form, exc: ValidationError) -> None:
+    for field, errors in exc.message_dict.items():
+        form.add_error(field if field in form.fields else None, errors)
+
+
+@login_required
+def dispute_list(request: HttpRequest) -> HttpResponse:
+    form = DisputeFilterForm(request.GET or None)
+    disputes = selectors.dispute_list(actor=request.user, filters=form.filters() if request.GET else None)
+    page = Paginator(disputes, 25).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(request, "disputes/list.html", {"form": form, "page": page, "query": query.urlencode()})
+
+
+@login_required
+def dispute_register(request: HttpRequest) -> HttpResponse:
+    grids = units_visible(actor=request.user, kind=UnitKind.GRID).filter(is_active=True).order_by("code")
+    if not TRANSITIONS["register"].allowed(request.user.role, "yellow"):
+        raise Http404(_("Your role does not register disputes."))
+    form = DisputeRegisterForm(request.POST or None, request.FILES or None, grids=grids)
+    parties = PartyFormSet(request.POST or None, prefix="parties")
+    if request.method == "POST" and form.is_valid() and parties.is_valid():
+        data = form.cleaned_data
+        try:
+            dispute = services.dispute_register(
+                actor=request.user, title=data["title"], category=data["category"], grid=data["grid"],
+                channel=data["channel"], description=data["description"], level=data["level"],
+                people_involved=data["people_involved"], amount_involved=data["amount_involved"],
+                began_on=data["began_on"],
+                parties=[services.PartyInput(**p) for p in parties.cleaned_data if p and p.get("name")],
+                attachments=[data["attachment"]] if data.get("attachment") else [],
+            )
+        except ValidationError as exc:
+            for field, errors in exc.message_dict.items():
+                if field.startswith("parties["):
+                    index = int(field[len("parties["):field.index("]")])
+                    sub = field.rsplit(".", 1)[1]
+                    if index < len(parties.forms):
+                        parties.forms[index].add_error(sub if sub in parties.forms[index].fields else None, errors)
+                        continue
+                form.add_error(field if field in form.fields else None, errors)
+        else:
+            messages.success(request, _("Registered as case %(number)s.") % {"number": dispute.case_number})
+            return redirect("dispute_detail", case_number=dispute.case_number)
+    return render(request, "disputes/register.html", {"form": form, "parties": parties})
+
+
+def _action_forms(request: HttpRequest, dispute: Dispute, data=None) -> dict:
+    available = actions_available(role=request.user.role, status=dispute.status, level=dispute.level)
+    forms = {}
+    for action in available:
+        if action in {"assess", "change_level"}:
+            forms[action] = AssessForm(data, leaders=_people_over(dispute, [Role.BUREAU_COMMANDER]),
+                                       initial={"level": dispute.level}, prefix=action)
+        elif action in {"assign", "reassign"}:
+            forms[action] = AssignForm(data, owners=_people_over(dispute, OFFICER_ROLES), prefix=action,
+                                       initial={"owner": dispute.owner_id})
+        elif action == "record_outcome":
+            forms[action] = OutcomeForm(data, prefix=action)
+        elif action == "follow_up":
+            forms[action] = FollowUpForm(data, prefix=action)
+        else:
+            forms[action] = NoteForm(data, required="note" in TRANSITIONS[action].requires, prefix=action)
+    return forms
+
+
+@login_required
+def dispute_detail(request: HttpRequest, case_number: str) -> HttpResponse:
+    dispute = _get_case(request, case_number)
+    return render(request, "disputes/detail.html", _detail_context(request, dispute))
+
+
+def _detail_context(request, dispute, forms=None):
+    return {
+        "dispute": dispute,
+        "parties": dispute.parties.all(),
+        "tasks": dispute.tasks.select_related("assignee").order_by("state", "due_at"),
+        "events": selectors.dispute_timeline(actor=request.user, dispute=dispute),
+        "attachments": dispute.attachments.all(),
+        "assessments": dispute.assessments.select_related("assessed_by"),
+        "action_forms": forms or _action_forms(request, dispute),
+        "action_labels": services.ACTION_LABELS,
+    }
+
+
+@login_required
+@require_POST
+def dispute_act(request: HttpRequest, case_number: str, action: str) -> HttpResponse:
+    dispute = _get_case(request, case_number)
+    if action not in TRANSITIONS or action == "register":
+        raise Http404
+    forms = _action_forms(request, dispute, request.POST)
+    form = forms.get(action)
+    if form is None:
+        messages.error(request, _("This action is not available to you on this case now."))
+        return redirect("dispute_detail", case_number=case_number)
+    try:
+        version = int(request.POST.get("expected_version", ""))
+    except ValueError:
+        version = -1
+    if form.is_valid():
+        data = form.cleaned_data
+        common = {"actor": request.user, "dispute": dispute, "expected_version": version}
+        calls = {
+            "assess": lambda: services.dispute_assess(**common, level=data.get("level"), reasons=form.reason_list(),
+                                                      lead_leader=data.get("lead_leader")),
+            "change_level": lambda: services.dispute_change_level(**common, level=data.get("level"),
+                                                                  reasons=form.reason_list(),
+                                                                  lead_leader=data.get("lead_leader")),
+            "assign": lambda: services.dispute_assign(**common, owner=data["owner"]),
+            "reassign": lambda: services.dispute_assign(**common, owner=data["owner"]),
+            "start_mediation": lambda: services.dispute_start_mediation(**common, note=data.get("note", "")),
+            "record_outcome": lambda: services.dispute_record_outcome(
+                **common, outcome=data["outcome"], note=data["note"], transferred_to=data.get("transferred_to", "")),
+            "follow_up": lambda: services.dispute_follow_up(
+                **common, note=data["note"], matter_settled=data["matter_settled"],
+                grievance_settled=data["grievance_settled"]),
+            "request_closure": lambda: services.dispute_request_closure(**common, note=data.get("note", "")),
+            "approve_closure": lambda: services.dispute_approve_closure(**common, note=data.get("note", "")),
+            "reject_closure": lambda: services.dispute_reject_closure(**common, note=data.get("note", "")),
+            "reopen": lambda: services.dispute_reopen(**common, note=data.get("note", "")),
+        }
+        try:
+            calls[action]()
+        except services.StaleVersion as exc:
+            messages.error(request, str(exc))
+            return redirect("dispute_detail", case_number=case_number)
+        except services.TransitionRefused as exc:
+            messages.error(request, str(exc))
+            return redirect("dispute_detail", case_number=case_number)
+        except ValidationError as exc:
+            _apply_errors(form, exc)
+        else:
+            messages.success(request, _("Done: %(action)s.") % {"action": services.ACTION_LABELS[action]})
+            return redirect("dispute_detail", case_number=case_number)
+    context = _detail_context(request, dispute, forms)
+    context["open_action"] = action
+    return render(request, "disputes/detail.html", context, status=422)
+
+
+@login_required
+@require_POST
+def task_act(request: HttpRequest, task_id: int, action: str) -> HttpResponse:
+    try:
+        task = selectors.tasks_visible(actor=request.user).get(pk=task_id)
+    except Task.DoesNotExist as exc:
+        raise Http404 from exc
+    try:
+        if action == "complete":
+            services.task_complete(actor=request.user, task=task, note=request.POST.get("note", ""))
+        elif action == "waive":
+            services.task_waive(actor=request.user, task=task, reason=request.POST.get("reason", ""))
+        else:
+            raise Http404
+    except (ValidationError, services.TransitionRefused) as exc:
+        messages.error(request, " ".join(exc.messages) if isinstance(exc, ValidationError) else str(exc))
+    else:
+        messages.success(request, _("Task updated."))
+    return redirect("dispute_detail", case_number=task.dispute.case_number)
+
+
+@login_required
+def my_tasks(request: HttpRequest) -> HttpResponse:
+    tasks = (selectors.tasks_visible(actor=request.user).filter(state=Task.State.OPEN)
+             .filter(Q(assignee=request.user)).order_by("due_at")[:200])
+    overdue = selectors.tasks_overdue(actor=request.user).select_related("dispute__grid")[:200]
+    return render(request, "disputes/tasks.html", {"tasks": tasks, "overdue": overdue})
+
+
+@login_required
+def attachment_download(request: HttpRequest, case_number: str, attachment_id: int) -> FileResponse:
+    dispute = _get_case(request, case_number)
+    try:
+        attachment = dispute.attachments.get(pk=attachment_id)
+    except Attachment.DoesNotExist as exc:
+        raise Http404 from exc
+    return FileResponse(attachment.file.open("rb"), filename=attachment.original_name,
+                        content_type=attachment.content_type or "application/octet-stream")
