@@ -5,5 +5,6 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
     path("accounts/", include("concord.accounts.urls")),
+    path("disputes/", include("concord.disputes.urls")),
     path("", include("concord.core.urls")),
 ]
