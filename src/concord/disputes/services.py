@@ -224,6 +224,8 @@ ACTION_LABELS = {
     "reassign": gettext_lazy("reassign"), "start_mediation": gettext_lazy("start mediation"), "record_outcome": gettext_lazy("record outcome"),
     "follow_up": gettext_lazy("record follow-up visit"), "request_closure": gettext_lazy("request closure"),
     "approve_closure": gettext_lazy("approve closure"), "reject_closure": gettext_lazy("reject closure"), "reopen": gettext_lazy("reopen"),
+    "attachment_add": gettext_lazy("add attachment"), "task_complete": gettext_lazy("complete a task"),
+    "task_waive": gettext_lazy("waive a task"), "task_reassign": gettext_lazy("reassign a task"),
 }
 
 

@@ -123,7 +123,6 @@ def _detail_context(request, dispute, forms=None):
         "attachments": dispute.attachments.all(),
         "assessments": dispute.assessments.select_related("assessed_by"),
         "action_forms": forms or _action_forms(request, dispute),
-        "action_labels": services.ACTION_LABELS,
     }
 
 

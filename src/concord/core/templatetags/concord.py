@@ -28,3 +28,27 @@ def mask_tel(value: str) -> str:
 @register.filter
 def is_past(value) -> bool:
     return bool(value and value < timezone.now())
+
+
+@register.filter
+def status_label(value: str) -> str:
+    from concord.disputes.models import Status
+
+    return Status(value).label if value in Status.values else (value or "—")
+
+
+@register.filter
+def action_label(value: str) -> str:
+    from concord.disputes.services import ACTION_LABELS
+
+    return str(ACTION_LABELS.get(value, value)).capitalize() if value else ""
+
+
+@register.filter
+def party_facts(party) -> list[str]:
+    """What the case page shows of a party, identifiers masked."""
+    from concord.people.masking import mask_id_number, mask_phone
+
+    facts = [mask_phone(party.phone) if party.phone else "", mask_id_number(party.id_number) if party.id_number else "",
+             party.get_sex_display() if party.sex else "", party.address]
+    return [f for f in facts if f]
