@@ -153,3 +153,19 @@ def test_my_tasks_lists_the_officers_open_tasks(client, county):
     client.force_login(county.east.officer)
     html = client.get(reverse("my_tasks")).content.decode()
     assert d.title in html
+
+
+def test_an_officer_waives_a_task_with_a_reason_from_the_case_page(client, county):
+    d = register_dispute(county.east)
+    task = d.tasks.get(kind="mediation")
+    client.force_login(county.east.officer)
+    assert "waive-" in client.get(reverse("dispute_detail", args=[d.case_number])).content.decode()
+    client.post(reverse("task_act", args=[task.pk, "waive"]), {"reason": "双方已自行和解"})
+    task.refresh_from_db()
+    assert task.state == "waived" and task.waive_reason == "双方已自行和解"
+
+
+def test_a_grid_worker_is_not_offered_waiving(client, county):
+    d = register_dispute(county.east)
+    client.force_login(county.east.grid_worker)
+    assert "waive-" not in client.get(reverse("dispute_detail", args=[d.case_number])).content.decode()

@@ -549,12 +549,15 @@ def task_complete(*, actor: User, task: Task, note: str = "") -> Task:
     return task
 
 
+TASK_WAIVER_ROLES = frozenset({Role.COMMUNITY_OFFICER, Role.STATION_STAFF, Role.STATION_CHIEF, Role.BUREAU_COMMANDER})
+
+
 @transaction.atomic
 def task_waive(*, actor: User, task: Task, reason: str) -> Task:
     if not reason.strip():
         raise ValidationError({"reason": _("Say why the task is waived.")})
     task = _task_locked(actor, task)
-    if actor.role not in {Role.COMMUNITY_OFFICER, Role.STATION_STAFF, Role.STATION_CHIEF, Role.BUREAU_COMMANDER}:
+    if actor.role not in TASK_WAIVER_ROLES:
         raise TransitionRefused(_("Only officers may waive a task."))
     task.state, task.waive_reason = Task.State.WAIVED, reason.strip()[:200]
     task.save(update_fields=["state", "waive_reason"])

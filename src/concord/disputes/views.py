@@ -123,6 +123,7 @@ def _detail_context(request, dispute, forms=None):
         "attachments": dispute.attachments.all(),
         "assessments": dispute.assessments.select_related("assessed_by"),
         "action_forms": forms or _action_forms(request, dispute),
+        "can_waive": request.user.role in services.TASK_WAIVER_ROLES,
     }
 
 
