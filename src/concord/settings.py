@@ -30,6 +30,7 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
+    "ninja",  # serves the /api/docs assets locally: the bureau network has no CDN
     "concord.core",
     "concord.territory",
     "concord.accounts",

@@ -1,10 +1,13 @@
 from django.contrib import admin
 from django.urls import include, path
 
+from concord.api import api
+
 urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
     path("accounts/", include("concord.accounts.urls")),
+    path("api/", api.urls),
     path("disputes/", include("concord.disputes.urls")),
     path("", include("concord.core.urls")),
 ]
