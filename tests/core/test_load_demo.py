@@ -12,7 +12,15 @@ from django.core.management import CommandError, call_command
 from concord.accounts.models import ROLE_SCOPE_KINDS, Role, User
 from concord.audit.models import AuditEntry
 from concord.core.demo import BUREAU_CODE, DEMO_PASSWORD, DemoConflict, load_demo, plan_county
-from concord.core.demo.county import GRIDS_TOTAL, STATIONS, VILLAGES_TOTAL, tile
+from concord.core.demo.county import (
+    GRIDS_TOTAL,
+    RESPONSIBILITIES,
+    STATIONS,
+    UNITS,
+    USERS,
+    VILLAGES_TOTAL,
+    tile,
+)
 from concord.territory import geometry, selectors
 from concord.territory.models import Responsibility, Tier, Unit, UnitKind
 
@@ -26,9 +34,13 @@ CODE_LENGTH = {
 }
 
 
+# The county alone: the dispute register on top of it has tests of its own (test_demo_disputes.py).
+COUNTY_STEPS = [UNITS, USERS, RESPONSIBILITIES]
+
+
 @pytest.fixture
 def demo(db):
-    return load_demo()
+    return load_demo(steps=COUNTY_STEPS)
 
 
 @pytest.fixture
@@ -109,7 +121,7 @@ def test_second_run_creates_nothing_and_prints_the_same_totals():
     assert before == after
 
     rows1, rows2 = _table(first.getvalue()), _table(second.getvalue())
-    assert len(rows1) == 5 + len(Role) + len(Tier)
+    assert len(rows1) == 5 + len(Role) + len(Tier) + 4  # and the dispute register: disputes, parties, events, tasks
     assert [(label, total) for label, total, _ in rows1] == [(label, total) for label, total, _ in rows2]
     assert all(total == created for _, total, created in rows1)
     assert all(created == 0 for _, _, created in rows2)
@@ -128,7 +140,7 @@ def test_a_run_completes_what_is_missing(demo):
     grid = Unit.objects.filter(kind=UnitKind.GRID).order_by("code").last()
     Responsibility.objects.filter(unit=grid).delete()
     User.objects.filter(username=f"grid-{grid.code}").delete()
-    report = load_demo()
+    report = load_demo(steps=COUNTY_STEPS)
     assert report.created == 2
     assert Responsibility.objects.get(unit=grid, until__isnull=True).user.username == f"grid-{grid.code}"
     assert AuditEntry.objects.filter(action="demo.load").count() == 2

@@ -157,11 +157,11 @@ def test_register_then_assess_assign_mediate_and_record_the_outcome(county, as_u
     assert case["actions"] == []  # a grid worker may not assess
     assert Dispute.objects.get(case_number=number).registered_by == b.grid_worker
 
-    case = officer.post(f"/disputes/{number}/assess", {
-        "expected_version": 1, "level": "yellow", "reasons": ["口角，无暴力"], "score": 12.5}).json()
+    case = officer.post(f"/disputes/{number}/assess", {"expected_version": 1, "answers": {"fear": True}}).json()
     assert (case["status"], case["version"], case["level"]) == ("assessed", 2, "yellow")
-    assert case["assessment"] == {**case["assessment"], "level": "yellow", "reasons": ["口角，无暴力"], "score": 12.5,
-                                  "instrument_version": "judgement", "assessed_by": b.officer.username}
+    assert case["assessment"] == {**case["assessment"], "level": "yellow", "score": 2,
+                                  "instrument_version": "concord-dispute@1", "assessed_by": b.officer.username}
+    assert "当事人是否表示害怕对方会伤害自己或家人？" in case["assessment"]["reasons"]
     assert "assign" in case["actions"]
 
     case = officer.post(f"/disputes/{number}/assign", {"expected_version": 2, "owner": b.auxiliary.username}).json()

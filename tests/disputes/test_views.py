@@ -111,7 +111,7 @@ def test_an_officer_assesses_through_the_page(client, county):
     assert response.status_code == 302
     d.refresh_from_db()
     assert d.status == Status.ASSESSED and d.level == "orange"
-    assert d.assessment.reasons == ["扬言报复", "曾有推搡"]
+    assert [r["text_zh"] for r in d.assessment.reasons if r["kind"] == "judgement"] == ["扬言报复", "曾有推搡"]
 
 
 def test_a_stale_form_is_refused_with_a_message_and_changes_nothing(client, county):
@@ -169,3 +169,41 @@ def test_a_grid_worker_is_not_offered_waiving(client, county):
     d = register_dispute(county.east)
     client.force_login(county.east.grid_worker)
     assert "waive-" not in client.get(reverse("dispute_detail", args=[d.case_number])).content.decode()
+
+
+def test_the_checklist_preview_shows_the_level_and_reasons_for_the_answers(client, county):
+    d = register_dispute(county.east, category="family")
+    client.force_login(county.east.officer)
+    page = client.get(reverse("dispute_questionnaire", args=[d.case_number])).content.decode()
+    assert 'name="answers" value="separation"' in page and 'data-level="yellow"' in page
+    partial = client.post(reverse("dispute_questionnaire_preview", args=[d.case_number]),
+                          {"answers": ["threat_kill"]}).content.decode()
+    assert 'data-level="red"' in partial and "同归于尽" in partial
+
+
+def test_the_checklist_saves_an_assessment(client, county):
+    d = register_dispute(county.east, category="family")
+    client.force_login(county.east.officer)
+    response = client.post(reverse("dispute_questionnaire", args=[d.case_number]), {
+        "expected_version": d.version, "answers": ["separation", "fear", "substance"]})
+    assert response.status_code == 302
+    d.refresh_from_db()
+    assert d.level == "orange" and d.assessment.answers["separation"] is True
+    html = client.get(reverse("dispute_detail", args=[d.case_number])).content.decode()
+    assert "双方是否正在分居" in html
+
+
+def test_a_refused_downgrade_is_explained_on_the_checklist(client, county):
+    d = register_dispute(county.east, description="双方扭打，一方被打伤")
+    client.force_login(county.east.officer)
+    response = client.post(reverse("dispute_questionnaire", args=[d.case_number]), {
+        "expected_version": d.version, "level": "yellow", "reasons": "已和解"})
+    assert response.status_code == 422 and "第二审批人" in response.content.decode()
+    d.refresh_from_db()
+    assert d.assessment_id is None
+
+
+def test_grid_workers_do_not_get_the_checklist(client, county):
+    d = register_dispute(county.east)
+    client.force_login(county.east.grid_worker)
+    assert client.get(reverse("dispute_questionnaire", args=[d.case_number])).status_code == 404

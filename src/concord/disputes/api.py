@@ -10,7 +10,7 @@ from decimal import Decimal
 from typing import Annotated, Any, Literal
 
 from django.core.exceptions import ValidationError
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from ninja import Field, Path, Query, Router, Schema
 from ninja import Status as Reply
@@ -154,10 +154,12 @@ class ActionIn(Input):
 
 
 class AssessIn(ActionIn):
-    level: LevelCode
-    reasons: list[Annotated[str, Field(max_length=500)]] = Field(min_length=1, max_length=50)
-    score: float | None = Field(None, ge=0, le=1_000_000, allow_inf_nan=False)
-    instrument_version: str = Field("judgement", min_length=1, max_length=32)
+    answers: dict[Annotated[str, Field(max_length=40)], bool] = Field(
+        default_factory=dict, max_length=100,
+        description="Checklist item code → yes/no (see docs/risk.md); the engine grades the case from them.")
+    level: LevelCode | None = Field(None, description="Professional judgement: a level other than the checklist's "
+                                    "needs reasons; below the rules' minimum it is refused.")
+    reasons: list[Annotated[str, Field(max_length=500)]] = Field(default_factory=list, max_length=50)
     lead_leader: Username | None = Field(None, description="Username of the bureau commander who owns a red case.")
 
 
@@ -230,6 +232,13 @@ class PartyOut(Schema):
     phone: str = Field(description="Masked: a mobile keeps its first 3 and last 4 digits.")
     address: str = Field(description="Masked: the district and township part only.")
     sex: str
+
+
+def _reason_text(reason) -> str:
+    if isinstance(reason, str):
+        return reason
+    english = (translation.get_language() or "").startswith("en")
+    return reason.get("text_en" if english else "text_zh") or reason.get("text_zh") or ""
 
 
 class AssessmentOut(Schema):
@@ -361,7 +370,7 @@ def _detail(actor: User, dispute: Dispute) -> dict[str, Any]:
             for p in dispute.parties.all()
         ],
         "assessment": None if assessment is None else {
-            "level": assessment.level, "score": assessment.score, "reasons": [str(r) for r in assessment.reasons],
+            "level": assessment.level, "score": assessment.score, "reasons": [_reason_text(r) for r in assessment.reasons],
             "instrument_version": assessment.instrument_version, "assessed_at": assessment.assessed_at,
             "assessed_by": assessment.assessed_by.username,
         },
@@ -476,8 +485,8 @@ def dispute_tasks(request, case_number: str):
 def dispute_assess(request, case_number: str, payload: AssessIn):
     users = _users(lead_leader=payload.lead_leader)
     return _act(request, case_number, services.dispute_assess, expected_version=payload.expected_version,
-                level=payload.level, reasons=payload.reasons, score=payload.score,
-                instrument_version=payload.instrument_version, lead_leader=users["lead_leader"])
+                answers=payload.answers, level=payload.level, reasons=payload.reasons,
+                lead_leader=users["lead_leader"])
 
 
 @router.post("/disputes/{case_number}/change-level", response={200: DisputeOut, **WRITE_ERRORS},

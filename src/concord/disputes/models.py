@@ -183,10 +183,19 @@ class Assessment(models.Model):
     dispute = models.ForeignKey(Dispute, on_delete=models.CASCADE, related_name="assessments")
     level = models.CharField(_("risk level"), max_length=8, choices=Level.choices)
     score = models.FloatField(_("score"), null=True, blank=True)
+    # Each reason as it read when the assessment was made: a dict from the engine (kind, code, text_zh,
+    # text_en, source) or a plain string of professional judgement. Never recomputed from a newer instrument.
     reasons = models.JSONField(_("reasons"), default=list)
     instrument_version = models.CharField(_("instrument version"), max_length=32, default="judgement")
+    rules_version = models.CharField(_("rules version"), max_length=16, blank=True)
+    minimum_level = models.CharField(_("minimum set by the rules"), max_length=8, choices=Level.choices, blank=True)
+    answers = models.JSONField(_("answers"), default=dict, blank=True)
+    flags = models.JSONField(_("risk flags"), default=list, blank=True)
     assessed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     assessed_at = models.DateTimeField(_("assessed at"))
+    # A level below the rules' minimum stands only with a second approver from a higher tier.
+    approved_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("second approver"), null=True,
+                                    blank=True, on_delete=models.PROTECT, related_name="+")
 
     class Meta:
         verbose_name = _("risk assessment")
@@ -222,6 +231,8 @@ class Task(models.Model):
         MEDIATION = "mediation", _("Start mediation")
         FOLLOW_UP = "follow_up", _("Follow-up visit")
         CLOSURE = "closure", _("Closure")
+        REASSESS = "reassess", _("Re-assess the risk")
+        DOWNGRADE_REVIEW = "downgrade_review", _("Review a downgrade below the rules' minimum")
         OTHER = "other", _("Other")
 
     class State(models.TextChoices):
@@ -241,6 +252,7 @@ class Task(models.Model):
     completed_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
                                      on_delete=models.PROTECT, related_name="+")
     waive_reason = models.CharField(_("reason waived"), max_length=200, blank=True)
+    data = models.JSONField(_("details"), default=dict, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

@@ -31,8 +31,11 @@ from concord.disputes.models import (
     Status,
     Task,
 )
+from concord.disputes import risk as dispute_risk
 from concord.disputes.workflow import TRANSITIONS
 from concord.people.identity import InvalidIdNumber, parse_id_number
+from concord.risk import loader as risk_loader
+from concord.risk.signals import text_signals
 from concord.territory.models import Responsibility, Tier, Unit, UnitKind
 
 
@@ -226,6 +229,7 @@ ACTION_LABELS = {
     "approve_closure": gettext_lazy("approve closure"), "reject_closure": gettext_lazy("reject closure"), "reopen": gettext_lazy("reopen"),
     "attachment_add": gettext_lazy("add attachment"), "task_complete": gettext_lazy("complete a task"),
     "task_waive": gettext_lazy("waive a task"), "task_reassign": gettext_lazy("reassign a task"),
+    "request_downgrade": gettext_lazy("request a downgrade"),
 }
 
 
@@ -331,37 +335,65 @@ def _apply_level(dispute: Dispute, *, level: str, lead_leader: User | None, now:
 
 @transaction.atomic
 def dispute_assess(
-    *, actor: User, dispute: Dispute, expected_version: int, level: str, reasons: list[str],
-    score: float | None = None, instrument_version: str = "judgement", lead_leader: User | None = None,
+    *, actor: User, dispute: Dispute, expected_version: int, answers: dict[str, bool] | None = None,
+    level: str | None = None, reasons: list[str] | tuple[str, ...] = (), lead_leader: User | None = None,
 ) -> Dispute:
-    """Record a risk assessment and set the case's level from it."""
+    """Grade the case with the current instrument; professional judgement may set another level with reasons."""
     return _assess(actor=actor, dispute=dispute, expected_version=expected_version, level=level, reasons=reasons,
-                   score=score, instrument_version=instrument_version, lead_leader=lead_leader, action="assess")
+                   answers=answers, lead_leader=lead_leader, action="assess")
 
 
 @transaction.atomic
 def dispute_change_level(
-    *, actor: User, dispute: Dispute, expected_version: int, level: str, reasons: list[str],
-    lead_leader: User | None = None,
+    *, actor: User, dispute: Dispute, expected_version: int, level: str, reasons: list[str] | tuple[str, ...],
+    lead_leader: User | None = None, answers: dict[str, bool] | None = None,
 ) -> Dispute:
     """Re-grade a case already in hand (new signals, professional judgement)."""
     return _assess(actor=actor, dispute=dispute, expected_version=expected_version, level=level, reasons=reasons,
-                   score=None, instrument_version="judgement", lead_leader=lead_leader, action="change_level")
+                   answers=answers, lead_leader=lead_leader, action="change_level")
 
 
-def _assess(*, actor, dispute, expected_version, level, reasons, score, instrument_version, lead_leader, action):
+def _check_answers(answers: dict[str, bool]) -> dict[str, bool]:
+    known = {item.code for item in risk_loader.current_instrument().items}
+    unknown = sorted(set(answers) - known)
+    if unknown:
+        raise ValidationError({"answers": _("Unknown checklist items: %(codes)s.") % {"codes": ", ".join(unknown)}})
+    return {code: bool(value) for code, value in answers.items()}
+
+
+def _assess(*, actor, dispute, expected_version, level, reasons, answers, lead_leader, action,
+            approved_by: User | None = None, at: dt.datetime | None = None):
     dispute = _lock(dispute, expected_version)
     _authorise(actor, dispute, action)
-    if level not in Level.values:
+    if level is not None and level not in Level.values:
         raise ValidationError({"level": _("Unknown risk level “%(level)s”.") % {"level": level}})
-    reasons = [r.strip() for r in reasons if r and r.strip()]
-    if not reasons:
-        raise ValidationError({"reasons": _("Give the reasons for the level: it is never shown without them.")})
-    now = timezone.now()
+    if answers is None and dispute.assessment_id:
+        answers = dispute.assessment.answers  # a re-grade keeps what was answered last time
+    answers = _check_answers(answers or {})
+    result = dispute_risk.grade(dispute, answers)
+    judgement = [r.strip() for r in reasons if r and r.strip()]
+    final = level or result.level
+    if LEVEL_RANK[final] < LEVEL_RANK[result.minimum_level] and approved_by is None:
+        raise ValidationError({"level": _(
+            "The rules set at least %(minimum)s for this case (%(rules)s). A lower level needs a second "
+            "approver at a higher tier: request a downgrade.") % {
+            "minimum": Level(result.minimum_level).label,
+            "rules": "; ".join(r.text_zh if _is_zh() else r.text_en for r in result.reasons if r.kind == "rule")}})
+    if final != result.level and not judgement:
+        raise ValidationError({"reasons": _(
+            "Give the reasons for your judgement: it differs from the checklist's level (%(level)s).") % {
+            "level": Level(result.level).label}})
+    now = at or timezone.now()
     changes: dict[str, list[Any]] = {}
-    _apply_level(dispute, level=level, lead_leader=lead_leader, now=now, changes=changes)
-    assessment = Assessment.objects.create(dispute=dispute, level=level, score=score, reasons=reasons,
-                                           instrument_version=instrument_version, assessed_by=actor, assessed_at=now)
+    # Done before a level change supersedes the open checklist, so they count as done, not waived.
+    _complete_tasks(dispute, {Task.Kind.ASSESSMENT, Task.Kind.REASSESS}, actor, now)
+    _apply_level(dispute, level=final, lead_leader=lead_leader, now=now, changes=changes)
+    stored = [r.as_dict() for r in result.reasons] + [
+        {"kind": "judgement", "code": final, "text_zh": r, "text_en": r, "source": str(actor)} for r in judgement]
+    assessment = Assessment.objects.create(
+        dispute=dispute, level=final, score=result.score, reasons=stored, instrument_version=result.instrument_version,
+        rules_version=result.rules_version, minimum_level=result.minimum_level, answers=answers,
+        flags=sorted(result.flags), assessed_by=actor, assessed_at=now, approved_by=approved_by)
     changes["assessment"] = [dispute.assessment_id, assessment.pk]
     dispute.assessment = assessment
     old_status = dispute.status
@@ -369,11 +401,75 @@ def _assess(*, actor, dispute, expected_version, level, reasons, score, instrume
         dispute.status = Status.ASSESSED
     if old_status != dispute.status:
         changes["status"] = [old_status, dispute.status]
-    _complete_tasks(dispute, {Task.Kind.ASSESSMENT}, actor, now)
     _save(dispute, changes, also=["status", "assessment", "level", "handling_tier", "lead_leader"])
+    note = "; ".join(judgement) or "; ".join(r.text_zh for r in result.reasons if r.kind == "rule")
     _event(dispute=dispute, actor=actor, action=action, from_status=old_status, to_status=dispute.status,
-           changes=changes, note="; ".join(reasons), at=now)
+           changes=changes, note=note, at=now)
     return dispute
+
+
+def _is_zh() -> bool:
+    from django.utils.translation import get_language
+
+    return (get_language() or "zh-hans").startswith("zh")
+
+
+# Who may stand second to a downgrade: a tier above the one asking.
+ROLE_TIER = {Role.GRID_WORKER: 0, Role.AUXILIARY: 0, Role.COMMUNITY_OFFICER: 1, Role.STATION_STAFF: 2,
+             Role.STATION_CHIEF: 2, Role.BUREAU_COMMANDER: 3}
+
+
+@transaction.atomic
+def dispute_request_downgrade(*, actor: User, dispute: Dispute, expected_version: int, level: str,
+                              reason: str, approver: User) -> Task:
+    """Ask a higher tier to approve a level below the rules' minimum; nothing changes until they do."""
+    dispute = _lock(dispute, expected_version)
+    _authorise(actor, dispute, "change_level")
+    if level not in Level.values:
+        raise ValidationError({"level": _("Unknown risk level “%(level)s”.") % {"level": level}})
+    if not reason.strip():
+        raise ValidationError({"reason": _("Say why the level should be lower than the rules say.")})
+    if ROLE_TIER.get(approver.role, -1) <= ROLE_TIER.get(actor.role, 0) or not can_see_unit(approver, dispute.grid):
+        raise ValidationError({"approver": _("The second approver must be a higher tier over this area.")})
+    task = Task.objects.create(
+        dispute=dispute, kind=Task.Kind.DOWNGRADE_REVIEW, assignee=approver, level=dispute.level,
+        due_at=timezone.now() + dt.timedelta(days=1),
+        title=_("Approve lowering to %(level)s?") % {"level": Level(level).label},
+        data={"level": level, "reason": reason.strip(), "requested_by": actor.pk})
+    Dispute.objects.filter(pk=dispute.pk).update(version=F("version") + 1, updated_at=timezone.now())
+    dispute.version += 1
+    _event(dispute=dispute, actor=actor, action="request_downgrade", from_status=dispute.status,
+           to_status=dispute.status, changes={"level": [dispute.level, level]}, note=reason.strip())
+    return task
+
+
+@transaction.atomic
+def dispute_approve_downgrade(*, actor: User, task: Task) -> Dispute:
+    """The second approver agrees: the lower level is recorded with both names."""
+    task = Task.objects.select_for_update(of=("self",)).select_related("dispute").get(pk=task.pk)
+    if task.kind != Task.Kind.DOWNGRADE_REVIEW or task.state != Task.State.OPEN:
+        raise ValidationError({"task": _("This is not an open downgrade request.")})
+    requester = User.objects.get(pk=task.data["requested_by"])
+    if actor.pk != task.assignee_id or ROLE_TIER.get(actor.role, -1) <= ROLE_TIER.get(requester.role, 0):
+        raise TransitionRefused(_("Only the named second approver may approve this downgrade."))
+    dispute = _assess(actor=requester, dispute=task.dispute, expected_version=task.dispute.version,
+                      level=task.data["level"], reasons=[task.data["reason"]], answers=None, lead_leader=None,
+                      action="change_level", approved_by=actor)
+    task.state, task.completed_at, task.completed_by = Task.State.DONE, timezone.now(), actor
+    task.save(update_fields=["state", "completed_at", "completed_by"])
+    return dispute
+
+
+def _propose_reassessment(dispute: Dispute, reason: str, at: dt.datetime) -> Task | None:
+    """One open re-assessment task at a time, due at once (new signals do not wait)."""
+    if dispute.tasks.filter(kind=Task.Kind.REASSESS, state=Task.State.OPEN).exists():
+        return None
+    return Task.objects.create(dispute=dispute, kind=Task.Kind.REASSESS, due_at=at, assignee=dispute.owner,
+                               level=dispute.level, title=_("Re-assess: %(reason)s") % {"reason": reason[:80]},
+                               data={"reason": reason})
+
+
+ESCALATING_FLAGS = frozenset({"threat_kill", "self_harm", "weapon", "violence", "stalking", "group"})
 
 
 def _owner_checked(dispute: Dispute, owner: User) -> User:
@@ -473,6 +569,10 @@ def dispute_follow_up(*, actor: User, dispute: Dispute, expected_version: int, n
     event.changes = {**event.changes, "matter_settled": [None, matter_settled],
                      "grievance_settled": [None, grievance_settled]}
     event.save(update_fields=["changes"])
+    found = text_signals(note).flags & ESCALATING_FLAGS
+    if found:
+        _propose_reassessment(dispute, _("the visit found new risk signals: %(flags)s") % {
+            "flags": ", ".join(sorted(found))}, timezone.now())
     policy = policy_for(dispute.level)
     visits = dispute.events.filter(action="follow_up").count()
     if visits < policy.visits_after_outcome or not (matter_settled and grievance_settled):

@@ -23,8 +23,10 @@ from concord.disputes.forms import (
     OutcomeForm,
     PartyFormSet,
 )
-from concord.disputes.models import Attachment, Dispute, Task
+from concord.disputes import risk as dispute_risk
+from concord.disputes.models import Attachment, Dispute, Level, Task
 from concord.disputes.workflow import TRANSITIONS, actions_available
+from concord.risk import loader as risk_loader
 from concord.territory.models import UnitKind
 from concord.territory.selectors import units_visible
 
@@ -220,3 +222,64 @@ def attachment_download(request: HttpRequest, case_number: str, attachment_id: i
         raise Http404 from exc
     return FileResponse(attachment.file.open("rb"), filename=attachment.original_name,
                         content_type=attachment.content_type or "application/octet-stream")
+
+
+def _checklist(dispute: Dispute):
+    instrument = risk_loader.current_instrument()
+    return instrument, [item for item in instrument.items if item.applies_to(dispute.category.code)]
+
+
+def _answers_from(request: HttpRequest, items) -> dict[str, bool]:
+    chosen = set(request.POST.getlist("answers"))
+    return {item.code: item.code in chosen for item in items}
+
+
+@login_required
+def dispute_questionnaire(request: HttpRequest, case_number: str) -> HttpResponse:
+    """The escalation checklist on a phone; the level and its reasons update as answers change (htmx)."""
+    dispute = _get_case(request, case_number)
+    action = "assess" if dispute.status in TRANSITIONS["assess"].sources else "change_level"
+    if action not in actions_available(role=request.user.role, status=dispute.status, level=dispute.level):
+        raise Http404(_("This action is not available to you on this case now."))
+    instrument, items = _checklist(dispute)
+    leaders = _people_over(dispute, [Role.BUREAU_COMMANDER])
+    answers = _answers_from(request, items) if request.method == "POST" else dict(
+        dispute.assessment.answers if dispute.assessment_id else {})
+    errors: dict[str, list[str]] = {}
+    if request.method == "POST":
+        level = request.POST.get("level") or None
+        reasons = [line for line in request.POST.get("reasons", "").splitlines() if line.strip()]
+        leader = leaders.filter(pk=request.POST.get("lead_leader") or None).first()
+        try:
+            version = int(request.POST.get("expected_version", ""))
+        except ValueError:
+            version = -1
+        common = {"actor": request.user, "dispute": dispute, "expected_version": version, "answers": answers,
+                  "reasons": reasons, "lead_leader": leader}
+        try:
+            if action == "assess":
+                services.dispute_assess(**common, level=level)
+            else:
+                services.dispute_change_level(**common, level=level or dispute_risk.grade(dispute, answers).level)
+        except services.StaleVersion as exc:
+            messages.error(request, str(exc))
+            return redirect("dispute_detail", case_number=case_number)
+        except ValidationError as exc:
+            errors = exc.message_dict
+        else:
+            messages.success(request, _("Assessment saved."))
+            return redirect("dispute_detail", case_number=case_number)
+    return render(request, "disputes/questionnaire.html", {
+        "dispute": dispute, "instrument": instrument, "items": items, "answers": answers, "leaders": leaders,
+        "result": dispute_risk.grade(dispute, answers), "errors": errors, "levels": Level.choices,
+        "posted": request.POST if request.method == "POST" else {},
+    }, status=422 if errors else 200)
+
+
+@login_required
+@require_POST
+def dispute_questionnaire_preview(request: HttpRequest, case_number: str) -> HttpResponse:
+    dispute = _get_case(request, case_number)
+    _, items = _checklist(dispute)
+    return render(request, "disputes/_risk_result.html",
+                  {"result": dispute_risk.grade(dispute, _answers_from(request, items))})

@@ -52,3 +52,14 @@ def party_facts(party) -> list[str]:
     facts = [mask_phone(party.phone) if party.phone else "", mask_id_number(party.id_number) if party.id_number else "",
              party.get_sex_display() if party.sex else "", party.address]
     return [f for f in facts if f]
+
+
+@register.filter
+def reason_text(reason) -> str:
+    """A stored assessment reason in the reader's language (stored reasons are never recomputed)."""
+    from django.utils.translation import get_language
+
+    if isinstance(reason, str):
+        return reason
+    english = (get_language() or "").startswith("en")
+    return reason.get("text_en" if english else "text_zh") or reason.get("text_zh") or ""
