@@ -122,3 +122,19 @@ def test_a_visit_that_finds_violence_proposes_a_reassessment(county):
                                       reasons=["回访发现再次动手"])
     reassess.refresh_from_db()
     assert reassess.state == Task.State.DONE
+
+
+def test_a_case_with_no_contact_past_its_interval_gets_one_reassessment_task(county):
+    import datetime as dt
+
+    from django.utils import timezone
+
+    b = county.east
+    d = register_dispute(b)
+    d = services.dispute_assess(actor=b.officer, dispute=d, expected_version=d.version)
+    later = timezone.now() + dt.timedelta(days=31)  # yellow cases are visited every 30 days
+    assert services.disputes_propose_stale_reassessments(now=timezone.now() + dt.timedelta(days=29)) == 0
+    assert services.disputes_propose_stale_reassessments(now=later) == 1
+    assert services.disputes_propose_stale_reassessments(now=later) == 0
+    task = d.tasks.get(kind=Task.Kind.REASSESS)
+    assert task.assignee == b.officer and "31" in task.title

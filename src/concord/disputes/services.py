@@ -469,6 +469,26 @@ def _propose_reassessment(dispute: Dispute, reason: str, at: dt.datetime) -> Tas
                                data={"reason": reason})
 
 
+@transaction.atomic
+def disputes_propose_stale_reassessments(*, now: dt.datetime | None = None) -> int:
+    """Propose re-assessment for every open case with no step on its timeline for longer than its
+    level's visit interval (no contact means the level may be stale). Returns the tasks created."""
+    from django.db.models import Max
+
+    now = now or timezone.now()
+    intervals = {p.level: p.visit_interval_days for p in LevelPolicy.objects.all()}
+    created = 0
+    candidates = (Dispute.objects.exclude(status__in=[Status.CLOSED, Status.REGISTERED])
+                  .annotate(last_step=Max("events__at")).select_related("owner"))
+    for dispute in candidates.iterator():
+        interval = intervals.get(dispute.level)
+        if interval and dispute.last_step and dispute.last_step < now - dt.timedelta(days=interval):
+            days = (now - dispute.last_step).days
+            if _propose_reassessment(dispute, _("no contact for %(days)s days") % {"days": days}, now):
+                created += 1
+    return created
+
+
 ESCALATING_FLAGS = frozenset({"threat_kill", "self_harm", "weapon", "violence", "stalking", "group"})
 
 
