@@ -27,7 +27,9 @@ class UnitFactory(factory.django.DjangoModelFactory):
         if boundary:
             from concord.territory.geometry import bbox
 
-            kwargs["min_lng"], kwargs["min_lat"], kwargs["max_lng"], kwargs["max_lat"] = bbox(boundary)
+            kwargs["min_lng"], kwargs["min_lat"], kwargs["max_lng"], kwargs["max_lat"] = bbox(
+                boundary
+            )
         return super()._create(model_class, *args, **kwargs)
 
 
@@ -52,8 +54,12 @@ class UserFactory(factory.django.DjangoModelFactory):
             obj.save()
 
 
-def responsible(user: User, unit: Unit, since: dt.date = dt.date(2026, 1, 1), until=None) -> Responsibility:
-    return Responsibility.objects.create(user=user, unit=unit, tier=UNIT_KIND_TIER[unit.kind], since=since, until=until)
+def responsible(
+    user: User, unit: Unit, since: dt.date = dt.date(2026, 1, 1), until=None
+) -> Responsibility:
+    return Responsibility.objects.create(
+        user=user, unit=unit, tier=UNIT_KIND_TIER[unit.kind], since=since, until=until
+    )
 
 
 @dataclass
@@ -82,8 +88,12 @@ def make_branch(bureau: Unit, label: str, origin: float) -> Branch:
     station = child_unit(bureau, UnitKind.STATION, name=f"{label}派出所")
     post = child_unit(station, UnitKind.POST, name=f"{label}警务室")
     village = child_unit(post, UnitKind.VILLAGE, name=f"{label}村")
-    grid = child_unit(village, UnitKind.GRID, name=f"{label}村第一网格",
-                      boundary=rectangle(origin, 33.70, origin + 0.01, 33.71))
+    grid = child_unit(
+        village,
+        UnitKind.GRID,
+        name=f"{label}村第一网格",
+        boundary=rectangle(origin, 33.70, origin + 0.01, 33.71),
+    )
     chief = UserFactory(role=Role.STATION_CHIEF, scope_unit=station)
     officer = UserFactory(role=Role.COMMUNITY_OFFICER, scope_unit=post)
     auxiliary = UserFactory(role=Role.AUXILIARY, scope_unit=village)
@@ -97,15 +107,34 @@ def make_branch(bureau: Unit, label: str, origin: float) -> Branch:
 def make_county() -> County:
     bureau = UnitFactory(kind=UnitKind.BUREAU, name="测试区公安分局")
     commander = UserFactory(role=Role.BUREAU_COMMANDER, scope_unit=bureau)
-    return County(bureau, commander, make_branch(bureau, "东", 114.80), make_branch(bureau, "西", 114.90))
+    return County(
+        bureau, commander, make_branch(bureau, "东", 114.80), make_branch(bureau, "西", 114.90)
+    )
 
 
-def register_dispute(branch: Branch, *, actor: User | None = None, level: str = "yellow", category: str = "neighbour",
-                     title: str = "排水沟纠纷", **kwargs):
+def register_dispute(
+    branch: Branch,
+    *,
+    actor: User | None = None,
+    level: str = "yellow",
+    category: str = "neighbour",
+    title: str = "排水沟纠纷",
+    **kwargs,
+):
     """A dispute registered through the service, as a grid worker would."""
     from concord.disputes.models import Category
     from concord.disputes.services import PartyInput, dispute_register
 
-    parties = kwargs.pop("parties", [PartyInput(name="张三", role="applicant"), PartyInput(name="李四", role="respondent")])
-    return dispute_register(actor=actor or branch.grid_worker, title=title, category=Category.objects.get(code=category),
-                            grid=branch.grid, level=level, parties=parties, **kwargs)
+    parties = kwargs.pop(
+        "parties",
+        [PartyInput(name="张三", role="applicant"), PartyInput(name="李四", role="respondent")],
+    )
+    return dispute_register(
+        actor=actor or branch.grid_worker,
+        title=title,
+        category=Category.objects.get(code=category),
+        grid=branch.grid,
+        level=level,
+        parties=parties,
+        **kwargs,
+    )

@@ -102,7 +102,7 @@ _PATH_PART = re.compile(r"([^.\[\]]+)|\[(\d+)\]")
 
 
 def field_loc(key: str) -> list[str | int]:
-    """"parties[1].id_number" → ["body", "payload", "parties", 1, "id_number"]."""
+    """ "parties[1].id_number" → ["body", "payload", "parties", 1, "id_number"]."""
     if key == "__all__":
         return list(BODY_LOC)
     return [*BODY_LOC, *(name or int(index) for name, index in _PATH_PART.findall(key))]
@@ -111,10 +111,16 @@ def field_loc(key: str) -> list[str | int]:
 @api.exception_handler(ValidationError)
 def on_invalid(request, exc: ValidationError):
     if hasattr(exc, "error_dict"):
-        detail = [{"loc": field_loc(key), "msg": str(message), "type": "value_error"}
-                  for key, messages in exc.message_dict.items() for message in messages]
+        detail = [
+            {"loc": field_loc(key), "msg": str(message), "type": "value_error"}
+            for key, messages in exc.message_dict.items()
+            for message in messages
+        ]
     else:
-        detail = [{"loc": list(BODY_LOC), "msg": str(message), "type": "value_error"} for message in exc.messages]
+        detail = [
+            {"loc": list(BODY_LOC), "msg": str(message), "type": "value_error"}
+            for message in exc.messages
+        ]
     return _error(request, 422, detail)
 
 

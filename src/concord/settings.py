@@ -21,7 +21,13 @@ def env_flag(name: str, default: bool = False) -> bool:
 DEBUG = env_flag("CONCORD_DEBUG")
 # The demo key only ever signs sessions on a developer's machine; production sets its own.
 SECRET_KEY = os.environ.get("CONCORD_SECRET_KEY", "concord-demo-only-not-for-production")
-ALLOWED_HOSTS = [h for h in os.environ.get("CONCORD_ALLOWED_HOSTS", "localhost,127.0.0.1,[::1],testserver").split(",") if h]
+ALLOWED_HOSTS = [
+    h
+    for h in os.environ.get("CONCORD_ALLOWED_HOSTS", "localhost,127.0.0.1,[::1],testserver").split(
+        ","
+    )
+    if h
+]
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -95,7 +101,10 @@ AUTH_USER_MODEL = "accounts.User"
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 10}},
+    {
+        "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+        "OPTIONS": {"min_length": 10},
+    },
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
     {"NAME": "concord.accounts.validators.CharacterClassValidator"},
@@ -132,7 +141,9 @@ MEDIA_ROOT = Path(os.environ.get("CONCORD_MEDIA_ROOT", VAR_DIR / "media"))
 MEDIA_URL = "media/"  # never served directly: attachments go through a scoped, audited view
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 20 * 1024 * 1024
-CONCORD_ATTACHMENT_MAX_BYTES = int(os.environ.get("CONCORD_ATTACHMENT_MAX_BYTES", str(15 * 1024 * 1024)))
+CONCORD_ATTACHMENT_MAX_BYTES = int(
+    os.environ.get("CONCORD_ATTACHMENT_MAX_BYTES", str(15 * 1024 * 1024))
+)
 
 LOGGING = {
     "version": 1,

@@ -19,14 +19,21 @@ def test_a_strong_password_is_accepted():
 
 
 def test_login_lands_on_home_and_is_audited(client, county):
-    response = client.post(reverse("login"), {"username": county.east.grid_worker.username,
-                                              "password": "Concord-test-2026"})
+    response = client.post(
+        reverse("login"),
+        {"username": county.east.grid_worker.username, "password": "Concord-test-2026"},
+    )
     assert response.status_code == 302 and response.url == reverse("home")
-    assert AuditEntry.objects.filter(action="accounts.login", actor=county.east.grid_worker).count() == 1
+    assert (
+        AuditEntry.objects.filter(action="accounts.login", actor=county.east.grid_worker).count()
+        == 1
+    )
 
 
 def test_failed_login_is_audited_with_the_username(client, county):
-    response = client.post(reverse("login"), {"username": county.east.grid_worker.username, "password": "wrong"})
+    response = client.post(
+        reverse("login"), {"username": county.east.grid_worker.username, "password": "wrong"}
+    )
     assert response.status_code == 200
     entry = AuditEntry.objects.get(action="accounts.login_failed")
     assert entry.data["username"] == county.east.grid_worker.username and entry.actor is None
@@ -45,8 +52,14 @@ def test_logout_ends_the_session(client, county):
 
 def test_password_change_refuses_a_weak_password(client, county):
     client.force_login(county.east.grid_worker)
-    response = client.post(reverse("password_change"), {
-        "old_password": "Concord-test-2026", "new_password1": "12345678901", "new_password2": "12345678901"})
+    response = client.post(
+        reverse("password_change"),
+        {
+            "old_password": "Concord-test-2026",
+            "new_password1": "12345678901",
+            "new_password2": "12345678901",
+        },
+    )
     assert response.status_code == 200
     county.east.grid_worker.refresh_from_db()
     assert county.east.grid_worker.check_password("Concord-test-2026")
@@ -54,8 +67,14 @@ def test_password_change_refuses_a_weak_password(client, county):
 
 def test_password_change_accepts_a_strong_password(client, county):
     client.force_login(county.east.grid_worker)
-    response = client.post(reverse("password_change"), {
-        "old_password": "Concord-test-2026", "new_password1": "Drainage-ditch-42", "new_password2": "Drainage-ditch-42"})
+    response = client.post(
+        reverse("password_change"),
+        {
+            "old_password": "Concord-test-2026",
+            "new_password1": "Drainage-ditch-42",
+            "new_password2": "Drainage-ditch-42",
+        },
+    )
     assert response.status_code == 302
     county.east.grid_worker.refresh_from_db()
     assert county.east.grid_worker.check_password("Drainage-ditch-42")

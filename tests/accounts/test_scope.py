@@ -50,6 +50,9 @@ def test_every_selector_takes_the_acting_user():
         for name, fn in inspect.getmembers(module, inspect.isfunction):
             if fn.__module__ == module.__name__ and not name.startswith("_"):
                 params = inspect.signature(fn).parameters
-                if "actor" not in params or params["actor"].kind is not inspect.Parameter.KEYWORD_ONLY:
+                if (
+                    "actor" not in params
+                    or params["actor"].kind is not inspect.Parameter.KEYWORD_ONLY
+                ):
                     missing.append(f"{module.__name__}.{name}")
     assert missing == []

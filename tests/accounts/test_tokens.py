@@ -29,7 +29,12 @@ def test_issue_returns_the_token_once_and_stores_only_its_hash(county, admin):
     assert row.key_hash == hashlib.sha256(plain.encode()).hexdigest()
     assert row.key_prefix == plain[:8]
     assert plain not in {str(getattr(row, f.attname)) for f in ApiToken._meta.concrete_fields}
-    assert (row.user, row.name, row.revoked_at, row.last_used_at) == (account, "12345 热线", None, None)
+    assert (row.user, row.name, row.revoked_at, row.last_used_at) == (
+        account,
+        "12345 热线",
+        None,
+        None,
+    )
     # Issuing again gives a different token: nothing derives it from the account.
     assert api_token_issue(actor=admin, user=account, name="12345 热线")[1] != plain
 
@@ -39,11 +44,20 @@ def test_issue_and_revoke_are_audited_without_the_token(county, admin):
     api_token_revoke(actor=admin, token=token)
     api_token_revoke(actor=admin, token=token)  # again: nothing changes, nothing more is written
 
-    entries = list(AuditEntry.objects.filter(target_type="accounts.apitoken", target_id=str(token.pk)).order_by("id"))
+    entries = list(
+        AuditEntry.objects.filter(
+            target_type="accounts.apitoken", target_id=str(token.pk)
+        ).order_by("id")
+    )
     assert [(e.action, e.actor) for e in entries] == [
-        ("accounts.api_token_issue", admin), ("accounts.api_token_revoke", admin)]
-    assert entries[0].data == {"user": county.east.grid_worker.username, "name": "网格 App",
-                               "key_prefix": plain[:8]}
+        ("accounts.api_token_issue", admin),
+        ("accounts.api_token_revoke", admin),
+    ]
+    assert entries[0].data == {
+        "user": county.east.grid_worker.username,
+        "name": "网格 App",
+        "key_prefix": plain[:8],
+    }
     assert all(plain not in str(e.data) for e in entries)
 
 
@@ -79,14 +93,17 @@ def test_a_token_of_a_disabled_account_fails(county, admin):
     assert api_token_verify(plain) is None
 
 
-@pytest.mark.parametrize("mangle", [
-    lambda t: t[:-1] + ("A" if t[-1] != "A" else "B"),  # same prefix, wrong token
-    lambda t: t[:8],
-    lambda t: t + "x" * 200,
-    lambda t: t.replace(t[10], "!"),
-    lambda t: "",
-    lambda t: t[:20] + "\x00" + t[21:],
-])
+@pytest.mark.parametrize(
+    "mangle",
+    [
+        lambda t: t[:-1] + ("A" if t[-1] != "A" else "B"),  # same prefix, wrong token
+        lambda t: t[:8],
+        lambda t: t + "x" * 200,
+        lambda t: t.replace(t[10], "!"),
+        lambda t: "",
+        lambda t: t[:20] + "\x00" + t[21:],
+    ],
+)
 def test_a_wrong_or_malformed_token_fails(county, admin, mangle):
     _, plain = api_token_issue(actor=admin, user=county.east.officer, name="110")
     assert api_token_verify(mangle(plain)) is None
@@ -95,7 +112,10 @@ def test_a_wrong_or_malformed_token_fails(county, admin, mangle):
 def test_only_administrators_issue_and_revoke(county, admin):
     with pytest.raises(PermissionDenied):
         api_token_issue(actor=county.commander, user=county.commander, name="mine")
-    assert not ApiToken.objects.exists() and not AuditEntry.objects.filter(action__startswith="accounts.api_token").exists()
+    assert (
+        not ApiToken.objects.exists()
+        and not AuditEntry.objects.filter(action__startswith="accounts.api_token").exists()
+    )
     token, plain = api_token_issue(actor=admin, user=county.east.officer, name="110")
     with pytest.raises(PermissionDenied):
         api_token_revoke(actor=county.east.officer, token=token)
@@ -112,9 +132,13 @@ def test_a_token_needs_a_name_and_an_active_account(county, admin):
 
 
 def test_the_admin_issues_a_token_shown_once_lists_it_and_revokes_it(client, county):
-    superuser = UserFactory(role=Role.ADMIN, scope_unit=county.bureau, is_staff=True, is_superuser=True)
+    superuser = UserFactory(
+        role=Role.ADMIN, scope_unit=county.bureau, is_staff=True, is_superuser=True
+    )
     client.force_login(superuser)
-    response = client.post("/admin/accounts/apitoken/add/", {"user": county.east.officer.pk, "name": "12345"})
+    response = client.post(
+        "/admin/accounts/apitoken/add/", {"user": county.east.officer.pk, "name": "12345"}
+    )
     assert response.status_code == 302
     token = ApiToken.objects.get()
     shown = [str(m) for m in get_messages(response.wsgi_request)]
@@ -126,7 +150,9 @@ def test_the_admin_issues_a_token_shown_once_lists_it_and_revokes_it(client, cou
     assert token.key_hash not in listing.content.decode()
     assert client.get(f"/admin/accounts/apitoken/{token.pk}/change/").status_code == 200
 
-    response = client.post("/admin/accounts/apitoken/", {"action": "revoke", "_selected_action": [token.pk]})
+    response = client.post(
+        "/admin/accounts/apitoken/", {"action": "revoke", "_selected_action": [token.pk]}
+    )
     assert response.status_code == 302
     token.refresh_from_db()
     assert token.revoked_at is not None and token.revoked_at <= timezone.now()

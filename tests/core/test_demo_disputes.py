@@ -52,11 +52,36 @@ def demo(django_db_setup, django_db_blocker):
 
 @pytest.fixture
 def disputes(demo, db) -> dict[int, dict]:
-    return {row["pk"]: row for row in Dispute.objects.filter(station__path__startswith=BUREAU_PATH).values(
-        "pk", "case_number", "status", "level", "version", "found_at", "closed_at", "created_at", "handling_tier",
-        "owner__role", "lead_leader__role", "lead_leader_id", "assessment_id", "outcome_note", "transferred_to",
-        "category__code", "subtype__code", "subtype__parent__code", "grid__path", "grid__kind", "station__code",
-        "station__kind", "people_involved", "amount_involved", "registered_by__role")}
+    return {
+        row["pk"]: row
+        for row in Dispute.objects.filter(station__path__startswith=BUREAU_PATH).values(
+            "pk",
+            "case_number",
+            "status",
+            "level",
+            "version",
+            "found_at",
+            "closed_at",
+            "created_at",
+            "handling_tier",
+            "owner__role",
+            "lead_leader__role",
+            "lead_leader_id",
+            "assessment_id",
+            "outcome_note",
+            "transferred_to",
+            "category__code",
+            "subtype__code",
+            "subtype__parent__code",
+            "grid__path",
+            "grid__kind",
+            "station__code",
+            "station__kind",
+            "people_involved",
+            "amount_involved",
+            "registered_by__role",
+        )
+    }
 
 
 @pytest.fixture
@@ -65,6 +90,7 @@ def policies(db) -> dict[str, LevelPolicy]:
 
 
 # (1) what there is -------------------------------------------------------------------------------
+
 
 def test_every_status_category_level_and_station_is_there(disputes):
     rows = list(disputes.values())
@@ -79,7 +105,11 @@ def test_every_status_category_level_and_station_is_there(disputes):
     assert 0.16 <= levels[Level.ORANGE] / len(rows) <= 0.28
     assert 0.05 <= levels[Level.RED] / len(rows) <= 0.11
     stations = Counter(r["station__code"] for r in rows)
-    assert len(stations) == Unit.objects.filter(kind=UnitKind.STATION, path__startswith=BUREAU_PATH).count() == 21
+    assert (
+        len(stations)
+        == Unit.objects.filter(kind=UnitKind.STATION, path__startswith=BUREAU_PATH).count()
+        == 21
+    )
     assert min(stations.values()) >= 40
     # Dashboards have open serious cases to show.
     open_serious = [r for r in rows if r["status"] in OPEN_STATUSES and r["level"] != Level.YELLOW]
@@ -101,7 +131,9 @@ def test_each_dispute_is_consistent_with_its_state(disputes):
         assert r["grid__kind"] == UnitKind.GRID and r["station__kind"] == UnitKind.STATION
         # The station is the grid's own (services._station_of); the number is the station's.
         assert f"/{r['station__code']}/" in r["grid__path"]
-        assert re.fullmatch(rf"{r['station__code']}-(\d{{4}})-\d{{5}}", r["case_number"]), r["case_number"]
+        assert re.fullmatch(rf"{r['station__code']}-(\d{{4}})-\d{{5}}", r["case_number"]), r[
+            "case_number"
+        ]
         assert r["case_number"][10:14] == str(timezone.localdate(r["found_at"]).year)
         assert r["created_at"] >= r["found_at"]
         assert (r["closed_at"] is not None) == (r["status"] == Status.CLOSED)
@@ -116,7 +148,12 @@ def test_each_dispute_is_consistent_with_its_state(disputes):
         if r["level"] == Level.RED:
             assert r["lead_leader__role"] == Role.BUREAU_COMMANDER
             assert r["handling_tier"] == "bureau"
-        assert r["owner__role"] in {Role.AUXILIARY, Role.COMMUNITY_OFFICER, Role.STATION_STAFF, Role.STATION_CHIEF}
+        assert r["owner__role"] in {
+            Role.AUXILIARY,
+            Role.COMMUNITY_OFFICER,
+            Role.STATION_STAFF,
+            Role.STATION_CHIEF,
+        }
     # Group cases and sums where the category calls for them.
     by_category = defaultdict(list)
     for r in disputes.values():
@@ -124,28 +161,48 @@ def test_each_dispute_is_consistent_with_its_state(disputes):
     for code in ("labour", "requisition"):
         assert any(r["people_involved"] >= 10 for r in by_category[code])
     for code in ("debt", "labour", "damages"):
-        assert all(r["amount_involved"] is not None and r["amount_involved"] > 0 for r in by_category[code])
+        assert all(
+            r["amount_involved"] is not None and r["amount_involved"] > 0 for r in by_category[code]
+        )
 
 
 def test_assessments_are_on_record(disputes):
-    current = dict(Assessment.objects.filter(pk__in=[r["assessment_id"] for r in disputes.values()
-                                                    if r["assessment_id"]]).values_list("pk", "dispute_id"))
+    current = dict(
+        Assessment.objects.filter(
+            pk__in=[r["assessment_id"] for r in disputes.values() if r["assessment_id"]]
+        ).values_list("pk", "dispute_id")
+    )
     for r in disputes.values():
         if r["assessment_id"]:
             assert current[r["assessment_id"]] == r["pk"]
     rows = Assessment.objects.filter(dispute__station__path__startswith=BUREAU_PATH).values(
-        "level", "reasons", "instrument_version", "assessed_by__role", "assessed_at", "dispute__found_at")
+        "level",
+        "reasons",
+        "instrument_version",
+        "assessed_by__role",
+        "assessed_at",
+        "dispute__found_at",
+    )
     for a in rows:
         assert a["instrument_version"] == "judgement"
-        assert a["reasons"] and all(re.search(r"[\u4e00-\u9fff]", reason) for reason in a["reasons"])
-        assert a["assessed_by__role"] in {Role.COMMUNITY_OFFICER, Role.STATION_STAFF, Role.STATION_CHIEF,
-                                          Role.BUREAU_COMMANDER}
+        assert a["reasons"] and all(
+            re.search(r"[\u4e00-\u9fff]", reason) for reason in a["reasons"]
+        )
+        assert a["assessed_by__role"] in {
+            Role.COMMUNITY_OFFICER,
+            Role.STATION_STAFF,
+            Role.STATION_CHIEF,
+            Role.BUREAU_COMMANDER,
+        }
         assert a["assessed_at"] > a["dispute__found_at"]
 
 
 def test_parties_look_like_people(demo, db):
-    parties = list(Party.objects.filter(dispute__station__path__startswith=BUREAU_PATH).values(
-        "dispute_id", "role", "name", "id_number", "phone", "sex", "birth_date"))
+    parties = list(
+        Party.objects.filter(dispute__station__path__startswith=BUREAU_PATH).values(
+            "dispute_id", "role", "name", "id_number", "phone", "sex", "birth_date"
+        )
+    )
     per_dispute = Counter(p["dispute_id"] for p in parties)
     assert set(per_dispute.values()) <= {1, 2, 3} and len(per_dispute) >= 2900
     assert {p["role"] for p in parties} == set(Party.Role.values)
@@ -154,7 +211,9 @@ def test_parties_look_like_people(demo, db):
     assert len({p["id_number"] for p in with_id}) == len(with_id)
     for p in parties:
         assert re.fullmatch(r"[\u4e00-\u9fff]{2,3}", p["name"]), p["name"]
-        assert p["sex"] in {"M", "F"} and dt.date(1950, 1, 1) <= p["birth_date"] <= dt.date(2004, 12, 31)
+        assert p["sex"] in {"M", "F"} and dt.date(1950, 1, 1) <= p["birth_date"] <= dt.date(
+            2004, 12, 31
+        )
         assert p["phone"] == "" or re.fullmatch(r"1[358]\d{9}", p["phone"])
         if p["id_number"]:
             parsed = parse_id_number(p["id_number"])
@@ -164,12 +223,23 @@ def test_parties_look_like_people(demo, db):
 
 # (2) timelines walk the workflow table -----------------------------------------------------------
 
+
 def test_timelines_walk_the_workflow(disputes):
     events = defaultdict(list)
-    for row in (DisputeEvent.objects.filter(dispute__station__path__startswith=BUREAU_PATH)
-                .order_by("dispute_id", "at", "id")
-                .values_list("dispute_id", "action", "from_status", "to_status", "changes", "at",
-                             "actor__role", "actor__scope_unit__path")):
+    for row in (
+        DisputeEvent.objects.filter(dispute__station__path__startswith=BUREAU_PATH)
+        .order_by("dispute_id", "at", "id")
+        .values_list(
+            "dispute_id",
+            "action",
+            "from_status",
+            "to_status",
+            "changes",
+            "at",
+            "actor__role",
+            "actor__scope_unit__path",
+        )
+    ):
         events[row[0]].append(row[1:])
     assert set(events) == set(disputes)
     seen_actions = Counter()
@@ -189,9 +259,18 @@ def test_timelines_walk_the_workflow(disputes):
             if action in TRANSITIONS:
                 transition = TRANSITIONS[action]
                 # The level in force when the actor acted (register sets the first one).
-                assert transition.allowed(role, level or after), (d["case_number"], action, role, level)
+                assert transition.allowed(role, level or after), (
+                    d["case_number"],
+                    action,
+                    role,
+                    level,
+                )
                 if action != "register":
-                    assert from_status in transition.sources, (d["case_number"], action, from_status)
+                    assert from_status in transition.sources, (
+                        d["case_number"],
+                        action,
+                        from_status,
+                    )
                 if transition.targets is None:
                     assert to_status == from_status
                 else:
@@ -200,13 +279,28 @@ def test_timelines_walk_the_workflow(disputes):
                     assert changes["status"] == [from_status, to_status]
             else:
                 assert action == "task_complete" and to_status == from_status
-                assert changes["state"] == ["open", "done"] and changes["task"][1]["kind"] in Task.Kind.values
+                assert (
+                    changes["state"] == ["open", "done"]
+                    and changes["task"][1]["kind"] in Task.Kind.values
+                )
             if action in {"assign", "reassign"} and "owner" in changes:
                 assert set(changes["owner"][1]) == {"id", "label"}
             level, status, last_at = after, to_status, at
         assert level == d["level"], d["case_number"]
-    for action in ("assess", "assign", "start_mediation", "record_outcome", "follow_up", "request_closure",
-                   "approve_closure", "reopen", "reassign", "change_level", "reject_closure", "task_complete"):
+    for action in (
+        "assess",
+        "assign",
+        "start_mediation",
+        "record_outcome",
+        "follow_up",
+        "request_closure",
+        "approve_closure",
+        "reopen",
+        "reassign",
+        "change_level",
+        "reject_closure",
+        "task_complete",
+    ):
         assert seen_actions[action] > 0, action
     assert seen_actions["register"] == len(disputes)
 
@@ -214,23 +308,49 @@ def test_timelines_walk_the_workflow(disputes):
 def test_closed_cases_went_the_whole_way(disputes):
     closed = [pk for pk, d in disputes.items() if d["status"] == Status.CLOSED]
     paths = defaultdict(list)
-    for pk, action in (DisputeEvent.objects.filter(dispute_id__in=closed).exclude(action="task_complete")
-                       .order_by("dispute_id", "at", "id").values_list("dispute_id", "action")):
+    for pk, action in (
+        DisputeEvent.objects.filter(dispute_id__in=closed)
+        .exclude(action="task_complete")
+        .order_by("dispute_id", "at", "id")
+        .values_list("dispute_id", "action")
+    ):
         paths[pk].append(action)
     for pk in closed:
         path = paths[pk]
-        assert path[:2] == ["register", "assess"] and path[-2:] == ["request_closure", "approve_closure"]
+        assert path[:2] == ["register", "assess"] and path[-2:] == [
+            "request_closure",
+            "approve_closure",
+        ]
         assert "record_outcome" in path and "follow_up" in path
 
 
 # (3) tasks follow the level policies ---------------------------------------------------------------
 
+
 def test_tasks_follow_the_policies(disputes, policies):
     now = timezone.now()
-    tasks = list(Task.objects.filter(dispute__station__path__startswith=BUREAU_PATH).values(
-        "dispute_id", "kind", "state", "level", "due_at", "created_at", "completed_at", "completed_by_id",
-        "waive_reason", "assignee__role"))
-    assert {t["kind"] for t in tasks} >= {"first_contact", "assessment", "plan", "mediation", "follow_up", "closure"}
+    tasks = list(
+        Task.objects.filter(dispute__station__path__startswith=BUREAU_PATH).values(
+            "dispute_id",
+            "kind",
+            "state",
+            "level",
+            "due_at",
+            "created_at",
+            "completed_at",
+            "completed_by_id",
+            "waive_reason",
+            "assignee__role",
+        )
+    )
+    assert {t["kind"] for t in tasks} >= {
+        "first_contact",
+        "assessment",
+        "plan",
+        "mediation",
+        "follow_up",
+        "closure",
+    }
     registered_at = {pk: d["created_at"] for pk, d in disputes.items()}
     overdue = set()
     for t in tasks:
@@ -247,7 +367,9 @@ def test_tasks_follow_the_policies(disputes, policies):
                 overdue.add(t["dispute_id"])
             if d["status"] == Status.CLOSED:
                 # Only the monthly visits after a red case's closure are still to come.
-                assert (t["kind"], t["level"]) == ("follow_up", Level.RED) and t["due_at"] > d["closed_at"]
+                assert (t["kind"], t["level"]) == ("follow_up", Level.RED) and t["due_at"] > d[
+                    "closed_at"
+                ]
                 assert t["due_at"] > now
         if t["kind"] == "plan":
             assert t["level"] == Level.RED
@@ -255,8 +377,12 @@ def test_tasks_follow_the_policies(disputes, policies):
         # from the moment they were written.
         if t["created_at"] == registered_at[t["dispute_id"]]:
             policy = policies[t["level"]]
-            hours = {"first_contact": policy.first_contact_hours, "assessment": policy.assessment_hours,
-                     "mediation": policy.mediation_days * 24, "closure": policy.closure_days * 24}[t["kind"]]
+            hours = {
+                "first_contact": policy.first_contact_hours,
+                "assessment": policy.assessment_hours,
+                "mediation": policy.mediation_days * 24,
+                "closure": policy.closure_days * 24,
+            }[t["kind"]]
             assert t["due_at"] - d["found_at"] == dt.timedelta(hours=hours)
         else:
             assert t["due_at"] > t["created_at"]
@@ -266,6 +392,7 @@ def test_tasks_follow_the_policies(disputes, policies):
 
 # (4) the register goes on from here ----------------------------------------------------------------
 
+
 def test_case_sequences_let_the_service_continue(disputes):
     from concord.disputes.services import PartyInput, dispute_register
 
@@ -273,14 +400,22 @@ def test_case_sequences_let_the_service_continue(disputes):
     for d in disputes.values():
         station, year, seq = d["case_number"].split("-")
         highest[(station, int(year))] = max(highest[(station, int(year))], int(seq))
-    sequences = {(code, year): last for code, year, last in
-                 CaseSequence.objects.values_list("unit__code", "year", "last")}
+    sequences = {
+        (code, year): last
+        for code, year, last in CaseSequence.objects.values_list("unit__code", "year", "last")
+    }
     assert all(sequences[key] == last for key, last in highest.items())
 
-    grid_worker = User.objects.get(username=f"grid-{Dispute.objects.order_by('-found_at').first().grid.code}")
+    grid_worker = User.objects.get(
+        username=f"grid-{Dispute.objects.order_by('-found_at').first().grid.code}"
+    )
     dispute = dispute_register(
-        actor=grid_worker, title="演示后新登记的纠纷", category=Category.objects.get(code="neighbour"),
-        grid=grid_worker.scope_unit, parties=[PartyInput(name="张三"), PartyInput(name="李四", role="respondent")])
+        actor=grid_worker,
+        title="演示后新登记的纠纷",
+        category=Category.objects.get(code="neighbour"),
+        grid=grid_worker.scope_unit,
+        parties=[PartyInput(name="张三"), PartyInput(name="李四", role="respondent")],
+    )
     station = grid_worker.scope_unit.code[:9]
     year = timezone.localdate().year
     assert dispute.case_number == f"{station}-{year}-{highest[(station, year)] + 1:05d}"
@@ -288,12 +423,22 @@ def test_case_sequences_let_the_service_continue(disputes):
 
 
 def test_a_second_load_creates_nothing(disputes):
-    counts = (Dispute.objects.count(), Party.objects.count(), DisputeEvent.objects.count(), Task.objects.count(),
-              Assessment.objects.count())
+    counts = (
+        Dispute.objects.count(),
+        Party.objects.count(),
+        DisputeEvent.objects.count(),
+        Task.objects.count(),
+        Assessment.objects.count(),
+    )
     report = load_demo()
     assert report.created == 0
-    assert counts == (Dispute.objects.count(), Party.objects.count(), DisputeEvent.objects.count(),
-                      Task.objects.count(), Assessment.objects.count())
+    assert counts == (
+        Dispute.objects.count(),
+        Party.objects.count(),
+        DisputeEvent.objects.count(),
+        Task.objects.count(),
+        Assessment.objects.count(),
+    )
     rows = {row.key: row for section in report.sections for row in section.rows}
     assert rows["disputes"].total == len(disputes) and rows["disputes"].created == 0
     assert rows["events"].total == counts[2] and rows["tasks"].total == counts[3]
@@ -308,14 +453,31 @@ def test_the_first_load_reported_what_it_made(demo, db):
 
 # (5) determinism -----------------------------------------------------------------------------------
 
+
 def _policies() -> dict[str, Policy]:
-    return {p["level"]: Policy(**{f: p[f] for f in Policy.__dataclass_fields__}) for p in LEVEL_POLICIES}
+    return {
+        p["level"]: Policy(**{f: p[f] for f in Policy.__dataclass_fields__}) for p in LEVEL_POLICIES
+    }
 
 
 def _content(plans) -> list[tuple]:
-    return [(p.place.grid, p.category, p.subtype, p.level, p.channel, p.title, p.description, p.people_involved,
-             p.amount, [(x.role, x.name, x.id_number, x.phone, x.birth_date) for x in p.parties],
-             [(s.action, s.actor) for s in p.steps], p.stall_at) for p in plans]
+    return [
+        (
+            p.place.grid,
+            p.category,
+            p.subtype,
+            p.level,
+            p.channel,
+            p.title,
+            p.description,
+            p.people_involved,
+            p.amount,
+            [(x.role, x.name, x.id_number, x.phone, x.birth_date) for x in p.parties],
+            [(s.action, s.actor) for s in p.steps],
+            p.stall_at,
+        )
+        for p in plans
+    ]
 
 
 def test_same_seed_same_disputes_whatever_the_day():
@@ -323,8 +485,14 @@ def test_same_seed_same_disputes_whatever_the_day():
     now = dt.datetime(2026, 3, 10, 9, 30, tzinfo=dt.UTC)
 
     def plans(seed: int, at: dt.datetime):
-        return plan_disputes(county, rng=random.Random(f"{seed}:disputes"), today=timezone.localdate(at), now=at,
-                             policies=_policies(), total=200)
+        return plan_disputes(
+            county,
+            rng=random.Random(f"{seed}:disputes"),
+            today=timezone.localdate(at),
+            now=at,
+            policies=_policies(),
+            total=200,
+        )
 
     first, again = plans(1, now), plans(1, now)
     assert _content(first) == _content(again)

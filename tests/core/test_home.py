@@ -24,7 +24,12 @@ def test_home_switches_to_english_and_the_choice_persists(client, county):
 def test_home_lists_the_people_responsible_at_each_tier_for_a_grid_worker(client, county):
     client.force_login(county.east.grid_worker)
     html = client.get(reverse("home")).content.decode()
-    for person in (county.east.officer, county.east.auxiliary, county.east.grid_worker, county.east.chief):
+    for person in (
+        county.east.officer,
+        county.east.auxiliary,
+        county.east.grid_worker,
+        county.east.chief,
+    ):
         assert person.display_name in html
     assert county.east.grid.name in html
 

@@ -25,12 +25,33 @@ from concord.territory import geometry, selectors
 from concord.territory.models import Responsibility, Tier, Unit, UnitKind
 
 TOWNSHIPS = [
-    "城关回族镇", "白楼镇", "朱集乡", "豆门乡", "冯塘乡", "刘振屯乡", "王店乡", "大连乡", "葛店乡", "黄集乡",
-    "齐老乡", "郑集乡", "曹河乡", "新站镇", "鲁台镇", "四通镇", "临蔡镇", "安岭镇", "许湾乡",
+    "城关回族镇",
+    "白楼镇",
+    "朱集乡",
+    "豆门乡",
+    "冯塘乡",
+    "刘振屯乡",
+    "王店乡",
+    "大连乡",
+    "葛店乡",
+    "黄集乡",
+    "齐老乡",
+    "郑集乡",
+    "曹河乡",
+    "新站镇",
+    "鲁台镇",
+    "四通镇",
+    "临蔡镇",
+    "安岭镇",
+    "许湾乡",
 ]
 NAMED_POSTS = ["官路边警务室", "广商警务室", "民生警务室", "苏园警务室"]
 CODE_LENGTH = {
-    UnitKind.BUREAU: 6, UnitKind.STATION: 9, UnitKind.POST: 11, UnitKind.VILLAGE: 14, UnitKind.GRID: 16,
+    UnitKind.BUREAU: 6,
+    UnitKind.STATION: 9,
+    UnitKind.POST: 11,
+    UnitKind.VILLAGE: 14,
+    UnitKind.GRID: 16,
 }
 
 
@@ -50,14 +71,20 @@ def commander(demo) -> User:
 
 def _table(output: str) -> list[tuple[str, int, int]]:
     """The count rows of the printed report: (label, total, created)."""
-    return [(m[1], int(m[2]), int(m[3])) for m in re.finditer(r"^  (\S.*?)\s+(\d+)\s+(\d+)$", output, re.M)]
+    return [
+        (m[1], int(m[2]), int(m[3]))
+        for m in re.finditer(r"^  (\S.*?)\s+(\d+)\s+(\d+)$", output, re.M)
+    ]
 
 
 # (1) sizes and accounts ------------------------------------------------------------------------
 
+
 @pytest.mark.django_db
 def test_county_has_the_expected_size(demo):
-    kinds = Counter(Unit.objects.filter(path__startswith=f"/{BUREAU_CODE}/").values_list("kind", flat=True))
+    kinds = Counter(
+        Unit.objects.filter(path__startswith=f"/{BUREAU_CODE}/").values_list("kind", flat=True)
+    )
     assert kinds[UnitKind.BUREAU] == 1
     assert kinds[UnitKind.STATION] >= 21
     assert 2 * kinds[UnitKind.STATION] <= kinds[UnitKind.POST] <= 4 * kinds[UnitKind.STATION]
@@ -67,7 +94,9 @@ def test_county_has_the_expected_size(demo):
     assert {s.area for s in STATIONS} >= set(TOWNSHIPS)
     assert Unit.objects.filter(kind=UnitKind.STATION, name="白楼派出所").exists()
     # Every unit counts its posts 2–4 and its villages and grids at least one.
-    children = Counter(Unit.objects.filter(parent__isnull=False).values_list("parent__kind", "parent__code"))
+    children = Counter(
+        Unit.objects.filter(parent__isnull=False).values_list("parent__kind", "parent__code")
+    )
     for code in Unit.objects.filter(kind=UnitKind.STATION).values_list("code", flat=True):
         assert 2 <= children[(UnitKind.STATION, code)] <= 4
     for kind in (UnitKind.POST, UnitKind.VILLAGE):
@@ -77,8 +106,11 @@ def test_county_has_the_expected_size(demo):
 
 @pytest.mark.django_db
 def test_an_account_for_every_role_at_every_tier(demo):
-    rows = list(User.objects.values_list("username", "role", "scope_unit__kind", "scope_unit__code",
-                                         "display_name", "phone"))
+    rows = list(
+        User.objects.values_list(
+            "username", "role", "scope_unit__kind", "scope_unit__code", "display_name", "phone"
+        )
+    )
     by_role = Counter(role for _, role, *_ in rows)
     kinds = Counter(Unit.objects.values_list("kind", flat=True))
     assert set(by_role) == set(Role.values)
@@ -87,8 +119,14 @@ def test_an_account_for_every_role_at_every_tier(demo):
     assert by_role[Role.COMMUNITY_OFFICER] == kinds[UnitKind.POST]
     assert by_role[Role.AUXILIARY] == kinds[UnitKind.VILLAGE]
     assert by_role[Role.GRID_WORKER] == kinds[UnitKind.GRID]
-    prefix = {Role.STATION_CHIEF: "chief", Role.STATION_STAFF: "staff", Role.MEDIATOR: "mediator",
-              Role.COMMUNITY_OFFICER: "officer", Role.AUXILIARY: "aux", Role.GRID_WORKER: "grid"}
+    prefix = {
+        Role.STATION_CHIEF: "chief",
+        Role.STATION_STAFF: "staff",
+        Role.MEDIATOR: "mediator",
+        Role.COMMUNITY_OFFICER: "officer",
+        Role.AUXILIARY: "aux",
+        Role.GRID_WORKER: "grid",
+    }
     for username, role, scope_kind, scope_code, name, phone in rows:
         assert scope_kind in ROLE_SCOPE_KINDS[role], username
         if role in prefix:
@@ -111,18 +149,33 @@ def test_demo_password_is_valid_and_logs_in(demo):
 
 # (2) idempotence -------------------------------------------------------------------------------
 
+
 @pytest.mark.django_db
 def test_second_run_creates_nothing_and_prints_the_same_totals():
     first, second = StringIO(), StringIO()
     call_command("load_demo", stdout=first)
-    before = (Unit.objects.count(), User.objects.count(), Responsibility.objects.count(), AuditEntry.objects.count())
+    before = (
+        Unit.objects.count(),
+        User.objects.count(),
+        Responsibility.objects.count(),
+        AuditEntry.objects.count(),
+    )
     call_command("load_demo", stdout=second)
-    after = (Unit.objects.count(), User.objects.count(), Responsibility.objects.count(), AuditEntry.objects.count())
+    after = (
+        Unit.objects.count(),
+        User.objects.count(),
+        Responsibility.objects.count(),
+        AuditEntry.objects.count(),
+    )
     assert before == after
 
     rows1, rows2 = _table(first.getvalue()), _table(second.getvalue())
-    assert len(rows1) == 5 + len(Role) + len(Tier) + 4  # and the dispute register: disputes, parties, events, tasks
-    assert [(label, total) for label, total, _ in rows1] == [(label, total) for label, total, _ in rows2]
+    assert (
+        len(rows1) == 5 + len(Role) + len(Tier) + 4
+    )  # and the dispute register: disputes, parties, events, tasks
+    assert [(label, total) for label, total, _ in rows1] == [
+        (label, total) for label, total, _ in rows2
+    ]
     assert all(total == created for _, total, created in rows1)
     assert all(created == 0 for _, _, created in rows2)
     for output in (first.getvalue(), second.getvalue()):
@@ -142,7 +195,10 @@ def test_a_run_completes_what_is_missing(demo):
     User.objects.filter(username=f"grid-{grid.code}").delete()
     report = load_demo(steps=COUNTY_STEPS)
     assert report.created == 2
-    assert Responsibility.objects.get(unit=grid, until__isnull=True).user.username == f"grid-{grid.code}"
+    assert (
+        Responsibility.objects.get(unit=grid, until__isnull=True).user.username
+        == f"grid-{grid.code}"
+    )
     assert AuditEntry.objects.filter(action="demo.load").count() == 2
 
 
@@ -156,20 +212,29 @@ def test_another_seed_is_refused_on_a_loaded_county(demo):
 
 # (3) three tiers of responsibility everywhere -----------------------------------------------------
 
+
 @pytest.mark.django_db
 def test_every_grid_has_one_person_at_each_tier(commander):
     # One current holder per post, village and grid, with the role of that tier …
     held = Counter(Responsibility.objects.filter(until__isnull=True).values_list("unit_id", "tier"))
     assert set(held.values()) == {1}
-    wrong_role = Responsibility.objects.exclude(
-        tier=Tier.SECTOR, user__role=Role.COMMUNITY_OFFICER).exclude(
-        tier=Tier.VILLAGE, user__role=Role.AUXILIARY).exclude(tier=Tier.GRID, user__role=Role.GRID_WORKER)
+    wrong_role = (
+        Responsibility.objects.exclude(tier=Tier.SECTOR, user__role=Role.COMMUNITY_OFFICER)
+        .exclude(tier=Tier.VILLAGE, user__role=Role.AUXILIARY)
+        .exclude(tier=Tier.GRID, user__role=Role.GRID_WORKER)
+    )
     assert not wrong_role.exists()
     # … so every grid has all three tiers above it (one query over all grids) …
-    grids = list(Unit.objects.filter(kind=UnitKind.GRID).values_list("pk", "parent_id", "parent__parent_id"))
+    grids = list(
+        Unit.objects.filter(kind=UnitKind.GRID).values_list("pk", "parent_id", "parent__parent_id")
+    )
     assert grids
     for grid, village, post in grids:
-        assert (grid, Tier.GRID) in held and (village, Tier.VILLAGE) in held and (post, Tier.SECTOR) in held
+        assert (
+            (grid, Tier.GRID) in held
+            and (village, Tier.VILLAGE) in held
+            and (post, Tier.SECTOR) in held
+        )
     # … and the selector the application uses says the same, for every grid.
     for grid in Unit.objects.filter(kind=UnitKind.GRID):
         here = selectors.responsible_here(actor=commander, unit=grid)
@@ -180,6 +245,7 @@ def test_every_grid_has_one_person_at_each_tier(commander):
 
 
 # (4) boundaries ----------------------------------------------------------------------------------
+
 
 def _overlapping(boxes: list[tuple[str, float, float, float, float]]) -> list[tuple[str, str]]:
     """Pairs whose interiors overlap (touching edges is fine), by a sweep over longitude."""
@@ -199,8 +265,20 @@ def test_overlap_sweep_finds_overlaps():
 
 @pytest.mark.django_db
 def test_boundaries_nest_and_never_overlap(demo):
-    units = {u["code"]: u for u in Unit.objects.values(
-        "code", "kind", "parent__code", "path", "boundary", "min_lng", "min_lat", "max_lng", "max_lat")}
+    units = {
+        u["code"]: u
+        for u in Unit.objects.values(
+            "code",
+            "kind",
+            "parent__code",
+            "path",
+            "boundary",
+            "min_lng",
+            "min_lat",
+            "max_lng",
+            "max_lat",
+        )
+    }
     assert len(units) > 2000
     for u in units.values():
         assert u["boundary"]["type"] == "Polygon"
@@ -214,10 +292,18 @@ def test_boundaries_nest_and_never_overlap(demo):
         parent = units[u["parent__code"]]
         assert u["code"].startswith(parent["code"])
         assert u["path"] == f"{parent['path']}{u['code']}/"
-        assert (parent["min_lng"] <= box[0] and parent["min_lat"] <= box[1]
-                and box[2] <= parent["max_lng"] and box[3] <= parent["max_lat"]), u["code"]
+        assert (
+            parent["min_lng"] <= box[0]
+            and parent["min_lat"] <= box[1]
+            and box[2] <= parent["max_lng"]
+            and box[3] <= parent["max_lat"]
+        ), u["code"]
     for kind in (UnitKind.STATION, UnitKind.POST, UnitKind.VILLAGE, UnitKind.GRID):
-        boxes = [(c, u["min_lng"], u["min_lat"], u["max_lng"], u["max_lat"]) for c, u in units.items() if u["kind"] == kind]
+        boxes = [
+            (c, u["min_lng"], u["min_lat"], u["max_lng"], u["max_lat"])
+            for c, u in units.items()
+            if u["kind"] == kind
+        ]
         assert _overlapping(boxes) == [], kind
 
 
@@ -230,8 +316,11 @@ def test_a_point_in_a_grid_finds_that_grid(commander):
 
 # (5) determinism -------------------------------------------------------------------------------
 
+
 def _names(plan) -> list[tuple[str, str]]:
-    return [(u.code, u.name) for u in plan.units] + [(u.username, u.display_name) for u in plan.users]
+    return [(u.code, u.name) for u in plan.units] + [
+        (u.username, u.display_name) for u in plan.users
+    ]
 
 
 def test_same_seed_same_plan_and_another_seed_other_names():
@@ -240,8 +329,12 @@ def test_same_seed_same_plan_and_another_seed_other_names():
     assert plan == again
     assert _names(plan) == _names(again)
     other = plan_county(1)
-    assert [u.code for u in other.of_kind(UnitKind.STATION)] == [u.code for u in plan.of_kind(UnitKind.STATION)]
-    assert {u.name for u in other.of_kind(UnitKind.VILLAGE)} != {u.name for u in plan.of_kind(UnitKind.VILLAGE)}
+    assert [u.code for u in other.of_kind(UnitKind.STATION)] == [
+        u.code for u in plan.of_kind(UnitKind.STATION)
+    ]
+    assert {u.name for u in other.of_kind(UnitKind.VILLAGE)} != {
+        u.name for u in plan.of_kind(UnitKind.VILLAGE)
+    }
     assert [u.display_name for u in other.users] != [u.display_name for u in plan.users]
 
 
@@ -252,7 +345,9 @@ def test_plan_codes_and_names_are_well_formed():
     villages = [u.name for u in plan.of_kind(UnitKind.VILLAGE)]
     assert len(villages) == len(set(villages))
     assert all(re.fullmatch(r"[\u4e00-\u9fff]{2,3}(村|社区)", name) for name in villages)
-    assert any(name.endswith("社区") for name in villages) and any(name.endswith("村") for name in villages)
+    assert any(name.endswith("社区") for name in villages) and any(
+        name.endswith("村") for name in villages
+    )
     parents = {u.code: u for u in plan.units}
     for grid in plan.of_kind(UnitKind.GRID):
         assert re.fullmatch(re.escape(parents[grid.parent].name) + r"第\d+网格", grid.name)
@@ -267,10 +362,13 @@ def test_plan_codes_and_names_are_well_formed():
 def test_database_matches_the_plan(demo):
     plan = plan_county()
     assert dict(Unit.objects.values_list("code", "name")) == {u.code: u.name for u in plan.units}
-    assert dict(User.objects.values_list("username", "display_name")) == {u.username: u.display_name for u in plan.users}
+    assert dict(User.objects.values_list("username", "display_name")) == {
+        u.username: u.display_name for u in plan.users
+    }
 
 
 # (6) the named urban police posts -------------------------------------------------------------------
+
 
 @pytest.mark.django_db
 def test_named_urban_posts_exist(demo):

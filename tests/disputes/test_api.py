@@ -32,8 +32,13 @@ class Api:
         return self.client.get(f"/api{path}", params or {}, **self.headers, **extra)
 
     def post(self, path, body=None, **extra):
-        return self.client.post(f"/api{path}", body if body is not None else {}, content_type="application/json",
-                                **self.headers, **extra)
+        return self.client.post(
+            f"/api{path}",
+            body if body is not None else {},
+            content_type="application/json",
+            **self.headers,
+            **extra,
+        )
 
 
 @pytest.fixture
@@ -45,16 +50,28 @@ def admin(county):
 def as_user(admin):
     def make(user) -> Api:
         return Api(api_token_issue(actor=admin, user=user, name=f"test {user.username}")[1])
+
     return make
 
 
 def register_body(county, **overrides):
     body = {
-        "title": "排水沟纠纷", "category": "neighbour", "subtype": "neighbour.drainage", "grid": county.east.grid.code,
-        "channel": "hotline", "description": "两家因排水沟堵塞争吵", "people_involved": 2, "level": "yellow",
+        "title": "排水沟纠纷",
+        "category": "neighbour",
+        "subtype": "neighbour.drainage",
+        "grid": county.east.grid.code,
+        "channel": "hotline",
+        "description": "两家因排水沟堵塞争吵",
+        "people_involved": 2,
+        "level": "yellow",
         "parties": [
-            {"name": "张三", "role": "applicant", "id_number": VALID_ID, "phone": "13800138000",
-             "address": "淮阳区城关镇东关村3组12号"},
+            {
+                "name": "张三",
+                "role": "applicant",
+                "id_number": VALID_ID,
+                "phone": "13800138000",
+                "address": "淮阳区城关镇东关村3组12号",
+            },
             {"name": "李四", "role": "respondent", "phone": "0394-8234567"},
         ],
     }
@@ -74,8 +91,10 @@ def test_without_credentials_every_endpoint_is_401(county):
     anonymous = Api()
     assert anonymous.get("/disputes").status_code == 401
     assert anonymous.get(f"/disputes/{d.case_number}").status_code == 401
-    response = anonymous.post(f"/disputes/{d.case_number}/assess", {"expected_version": 1, "level": "red",
-                                                                     "reasons": ["x"]})
+    response = anonymous.post(
+        f"/disputes/{d.case_number}/assess",
+        {"expected_version": 1, "level": "red", "reasons": ["x"]},
+    )
     assert response.status_code == 401 and response.json()["detail"]
     assert Dispute.objects.get().version == 1
 
@@ -95,18 +114,31 @@ def test_a_token_acts_as_its_account_within_its_scope(county, as_user):
     west_worker = as_user(county.west.grid_worker)
 
     listed = west_worker.get("/disputes").json()
-    assert [i["case_number"] for i in listed["items"]] == [west.case_number] and listed["count"] == 1
+    assert [i["case_number"] for i in listed["items"]] == [west.case_number] and listed[
+        "count"
+    ] == 1
     assert west_worker.get(f"/disputes/{west.case_number}").status_code == 200
-    for path in (f"/disputes/{east.case_number}", f"/disputes/{east.case_number}/events",
-                 f"/disputes/{east.case_number}/tasks"):
+    for path in (
+        f"/disputes/{east.case_number}",
+        f"/disputes/{east.case_number}/events",
+        f"/disputes/{east.case_number}/tasks",
+    ):
         response = west_worker.get(path)
         assert response.status_code == 404, path
-        assert west.title not in response.content.decode() and east.title not in response.content.decode()
+        assert (
+            west.title not in response.content.decode()
+            and east.title not in response.content.decode()
+        )
     # Outside the area and never existing look exactly the same.
-    assert west_worker.get("/disputes/NO-SUCH-CASE").json() == west_worker.get(f"/disputes/{east.case_number}").json()
+    assert (
+        west_worker.get("/disputes/NO-SUCH-CASE").json()
+        == west_worker.get(f"/disputes/{east.case_number}").json()
+    )
     # A write to an invisible case is a 404 too, and changes nothing.
-    response = west_worker.post(f"/disputes/{east.case_number}/follow-up", {
-        "expected_version": 1, "note": "x", "matter_settled": True, "grievance_settled": True})
+    response = west_worker.post(
+        f"/disputes/{east.case_number}/follow-up",
+        {"expected_version": 1, "note": "x", "matter_settled": True, "grievance_settled": True},
+    )
     assert response.status_code == 404
     assert as_user(county.commander).get("/disputes").json()["count"] == 2
 
@@ -132,8 +164,10 @@ def test_a_token_caller_needs_no_csrf_token(county, admin):
     d = register_dispute(county.east)
     _, plain = api_token_issue(actor=admin, user=county.east.officer, name="110")
     api = Api(plain, client=Client(enforce_csrf_checks=True))
-    response = api.post(f"/disputes/{d.case_number}/assess", {"expected_version": 1, "level": "yellow",
-                                                               "reasons": ["口角"]})
+    response = api.post(
+        f"/disputes/{d.case_number}/assess",
+        {"expected_version": 1, "level": "yellow", "reasons": ["口角"]},
+    )
     assert response.status_code == 200
 
 
@@ -150,32 +184,61 @@ def test_register_then_assess_assign_mediate_and_record_the_outcome(county, as_u
     number = case["case_number"]
     assert number.startswith(f"{b.station.code}-")
     assert (case["status"], case["version"], case["owner"], case["channel"]) == (
-        "registered", 1, b.officer.username, "hotline")
+        "registered",
+        1,
+        b.officer.username,
+        "hotline",
+    )
     assert (case["category"]["code"], case["subtype"]["code"], case["grid"]["code"]) == (
-        "neighbour", "neighbour.drainage", b.grid.code)
-    assert {t["kind"] for t in case["open_tasks"]} == {"first_contact", "assessment", "mediation", "closure"}
+        "neighbour",
+        "neighbour.drainage",
+        b.grid.code,
+    )
+    assert {t["kind"] for t in case["open_tasks"]} == {
+        "first_contact",
+        "assessment",
+        "mediation",
+        "closure",
+    }
     assert case["actions"] == []  # a grid worker may not assess
     assert Dispute.objects.get(case_number=number).registered_by == b.grid_worker
 
-    case = officer.post(f"/disputes/{number}/assess", {"expected_version": 1, "answers": {"fear": True}}).json()
+    case = officer.post(
+        f"/disputes/{number}/assess", {"expected_version": 1, "answers": {"fear": True}}
+    ).json()
     assert (case["status"], case["version"], case["level"]) == ("assessed", 2, "yellow")
-    assert case["assessment"] == {**case["assessment"], "level": "yellow", "score": 2,
-                                  "instrument_version": "concord-dispute@1", "assessed_by": b.officer.username}
+    assert case["assessment"] == {
+        **case["assessment"],
+        "level": "yellow",
+        "score": 2,
+        "instrument_version": "concord-dispute@1",
+        "assessed_by": b.officer.username,
+    }
     assert "当事人是否表示害怕对方会伤害自己或家人？" in case["assessment"]["reasons"]
     assert "assign" in case["actions"]
 
-    case = officer.post(f"/disputes/{number}/assign", {"expected_version": 2, "owner": b.auxiliary.username}).json()
+    case = officer.post(
+        f"/disputes/{number}/assign", {"expected_version": 2, "owner": b.auxiliary.username}
+    ).json()
     assert (case["status"], case["version"], case["owner"]) == ("assigned", 3, b.auxiliary.username)
     assert {t["assignee"] for t in case["open_tasks"]} == {b.auxiliary.username}
 
-    case = auxiliary.post(f"/disputes/{number}/start-mediation", {"expected_version": 3, "note": "约双方到村委会"}).json()
+    case = auxiliary.post(
+        f"/disputes/{number}/start-mediation", {"expected_version": 3, "note": "约双方到村委会"}
+    ).json()
     assert (case["status"], case["version"]) == ("mediating", 4)
 
-    response = auxiliary.post(f"/disputes/{number}/record-outcome", {
-        "expected_version": 4, "outcome": "resolved", "note": "双方同意共同清理水沟"})
+    response = auxiliary.post(
+        f"/disputes/{number}/record-outcome",
+        {"expected_version": 4, "outcome": "resolved", "note": "双方同意共同清理水沟"},
+    )
     assert response.status_code == 200
     case = response.json()
-    assert (case["status"], case["version"], case["outcome_note"]) == ("resolved", 5, "双方同意共同清理水沟")
+    assert (case["status"], case["version"], case["outcome_note"]) == (
+        "resolved",
+        5,
+        "双方同意共同清理水沟",
+    )
     assert "follow_up" in case["actions"]
 
     events = officer.get(f"/disputes/{number}/events").json()
@@ -188,8 +251,11 @@ def test_register_then_assess_assign_mediate_and_record_the_outcome(county, as_u
     ]
     assert events[2]["changes"]["owner"][1]["id"] == b.auxiliary.pk
     tasks = officer.get(f"/disputes/{number}/tasks").json()
-    assert {(t["kind"], t["state"]) for t in tasks} >= {("assessment", "done"), ("mediation", "done"),
-                                                       ("follow_up", "open")}
+    assert {(t["kind"], t["state"]) for t in tasks} >= {
+        ("assessment", "done"),
+        ("mediation", "done"),
+        ("follow_up", "open"),
+    }
 
 
 def test_the_rest_of_the_life_follow_up_closure_and_reopening(county, as_user):
@@ -201,9 +267,18 @@ def test_the_rest_of_the_life_follow_up_closure_and_reopening(county, as_user):
         (officer, "assess", {"level": "yellow", "reasons": ["口角"]}, "assessed"),
         (officer, "change-level", {"level": "yellow", "reasons": ["仍为口角"]}, "assessed"),
         (officer, "assign", {"owner": b.officer.username}, "assigned"),
-        (officer, "record-outcome", {"outcome": "transferred", "note": "移交司法所", "transferred_to": "司法所"},
-         "transferred"),
-        (worker, "follow-up", {"note": "回访", "matter_settled": True, "grievance_settled": True}, "following_up"),
+        (
+            officer,
+            "record-outcome",
+            {"outcome": "transferred", "note": "移交司法所", "transferred_to": "司法所"},
+            "transferred",
+        ),
+        (
+            worker,
+            "follow-up",
+            {"note": "回访", "matter_settled": True, "grievance_settled": True},
+            "following_up",
+        ),
         (officer, "request-closure", {}, "closure_requested"),
         (officer, "reject-closure", {"note": "再回访一次"}, "following_up"),
         (officer, "request-closure", {"note": "已回访"}, "closure_requested"),
@@ -219,12 +294,20 @@ def test_the_rest_of_the_life_follow_up_closure_and_reopening(county, as_user):
 def test_a_stale_version_is_409_and_nothing_changes(county, as_user):
     d = register_dispute(county.east)
     officer = as_user(county.east.officer)
-    assert officer.post(f"/disputes/{d.case_number}/assess", {
-        "expected_version": 1, "level": "yellow", "reasons": ["口角"]}).status_code == 200
+    assert (
+        officer.post(
+            f"/disputes/{d.case_number}/assess",
+            {"expected_version": 1, "level": "yellow", "reasons": ["口角"]},
+        ).status_code
+        == 200
+    )
     events, audits = DisputeEvent.objects.count(), AuditEntry.objects.count()
 
-    response = officer.post(f"/disputes/{d.case_number}/assess", {
-        "expected_version": 1, "level": "orange", "reasons": ["升级"]}, HTTP_ACCEPT_LANGUAGE="en")
+    response = officer.post(
+        f"/disputes/{d.case_number}/assess",
+        {"expected_version": 1, "level": "orange", "reasons": ["升级"]},
+        HTTP_ACCEPT_LANGUAGE="en",
+    )
     assert response.status_code == 409
     assert response.json()["current_version"] == 2 and d.case_number in response.json()["detail"]
     d.refresh_from_db()
@@ -234,12 +317,17 @@ def test_a_stale_version_is_409_and_nothing_changes(county, as_user):
 
 def test_a_refused_transition_is_403_with_the_reason(county, as_user):
     d = register_dispute(county.east)
-    response = as_user(county.east.grid_worker).post(f"/disputes/{d.case_number}/assess", {
-        "expected_version": 1, "level": "red", "reasons": ["扬言杀人"]}, HTTP_ACCEPT_LANGUAGE="en")
+    response = as_user(county.east.grid_worker).post(
+        f"/disputes/{d.case_number}/assess",
+        {"expected_version": 1, "level": "red", "reasons": ["扬言杀人"]},
+        HTTP_ACCEPT_LANGUAGE="en",
+    )
     assert response.status_code == 403
     assert "may not" in response.json()["detail"]
     # Not possible in this state: also 403.
-    response = as_user(county.east.officer).post(f"/disputes/{d.case_number}/approve-closure", {"expected_version": 1})
+    response = as_user(county.east.officer).post(
+        f"/disputes/{d.case_number}/approve-closure", {"expected_version": 1}
+    )
     assert response.status_code == 403 and response.json()["detail"]
     d.refresh_from_db()
     assert (d.status, d.version) == ("registered", 1)
@@ -249,11 +337,20 @@ def test_a_red_case_needs_a_leader_named_by_username(county, as_user):
     d = register_dispute(county.east)
     officer = as_user(county.east.officer)
     body = {"expected_version": 1, "level": "red", "reasons": ["扬言放火"]}
-    assert errors_at(officer.post(f"/disputes/{d.case_number}/assess", body)) == [["body", "payload", "lead_leader"]]
-    assert errors_at(officer.post(f"/disputes/{d.case_number}/assess", {**body, "lead_leader": "nobody"})) == [
-        ["body", "payload", "lead_leader"]]
-    case = officer.post(f"/disputes/{d.case_number}/assess", {**body, "lead_leader": county.commander.username}).json()
-    assert (case["level"], case["lead_leader"], case["handling_tier"]) == ("red", county.commander.username, "bureau")
+    assert errors_at(officer.post(f"/disputes/{d.case_number}/assess", body)) == [
+        ["body", "payload", "lead_leader"]
+    ]
+    assert errors_at(
+        officer.post(f"/disputes/{d.case_number}/assess", {**body, "lead_leader": "nobody"})
+    ) == [["body", "payload", "lead_leader"]]
+    case = officer.post(
+        f"/disputes/{d.case_number}/assess", {**body, "lead_leader": county.commander.username}
+    ).json()
+    assert (case["level"], case["lead_leader"], case["handling_tier"]) == (
+        "red",
+        county.commander.username,
+        "bureau",
+    )
 
 
 # --- validation --------------------------------------------------------------------------------------
@@ -268,11 +365,18 @@ def test_an_invalid_id_number_is_422_naming_the_party_and_nothing_is_written(cou
     assert not Dispute.objects.exists() and not Party.objects.exists()
 
 
-@pytest.mark.parametrize(("field", "value"), [
-    ("category", "weather"), ("subtype", "neighbour.weather"), ("grid", "NO-SUCH-GRID"),
-])
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [
+        ("category", "weather"),
+        ("subtype", "neighbour.weather"),
+        ("grid", "NO-SUCH-GRID"),
+    ],
+)
 def test_an_unknown_code_is_422_naming_the_field(county, as_user, field, value):
-    response = as_user(county.east.grid_worker).post("/disputes", register_body(county, **{field: value}))
+    response = as_user(county.east.grid_worker).post(
+        "/disputes", register_body(county, **{field: value})
+    )
     assert errors_at(response) == [["body", "payload", field]]
     assert value in response.json()["detail"][0]["msg"]
     assert not Dispute.objects.exists()
@@ -281,33 +385,43 @@ def test_an_unknown_code_is_422_naming_the_field(county, as_user, field, value):
 def test_an_unknown_or_misplaced_username_is_422_naming_the_field(county, as_user):
     d = register_dispute(county.east)
     officer = as_user(county.east.officer)
-    officer.post(f"/disputes/{d.case_number}/assess", {"expected_version": 1, "level": "yellow", "reasons": ["x"]})
+    officer.post(
+        f"/disputes/{d.case_number}/assess",
+        {"expected_version": 1, "level": "yellow", "reasons": ["x"]},
+    )
     for owner in ("nobody", county.west.officer.username):
-        response = officer.post(f"/disputes/{d.case_number}/assign", {"expected_version": 2, "owner": owner})
+        response = officer.post(
+            f"/disputes/{d.case_number}/assign", {"expected_version": 2, "owner": owner}
+        )
         assert errors_at(response) == [["body", "payload", "owner"]]
     assert Dispute.objects.get().version == 2
 
 
-@pytest.mark.parametrize(("overrides", "field"), [
-    ({"people_involved": -3}, "people_involved"),
-    ({"people_involved": 10**30}, "people_involved"),
-    ({"amount_involved": "-1"}, "amount_involved"),
-    ({"amount_involved": "1e20"}, "amount_involved"),
-    ({"amount_involved": "NaN"}, "amount_involved"),
-    ({"level": "purple"}, "level"),
-    ({"channel": "carrier_pigeon"}, "channel"),
-    ({"title": ""}, "title"),
-    ({"title": "x" * 121}, "title"),
-    ({"title": "排水\x00沟"}, "title"),
-    ({"title": "排水\ud800沟"}, "title"),
-    ({"found_at": "9999-12-31T23:59:59+00:00"}, "found_at"),
-    ({"found_at": "0001-01-01T00:00:00"}, "found_at"),
-    ({"began_on": "9999-12-31"}, "began_on"),
-    ({"parties": [{"name": "张三", "role": "judge"}]}, "parties"),
-    ({"parties": [{"name": "", "role": "applicant"}]}, "parties"),
-])
+@pytest.mark.parametrize(
+    ("overrides", "field"),
+    [
+        ({"people_involved": -3}, "people_involved"),
+        ({"people_involved": 10**30}, "people_involved"),
+        ({"amount_involved": "-1"}, "amount_involved"),
+        ({"amount_involved": "1e20"}, "amount_involved"),
+        ({"amount_involved": "NaN"}, "amount_involved"),
+        ({"level": "purple"}, "level"),
+        ({"channel": "carrier_pigeon"}, "channel"),
+        ({"title": ""}, "title"),
+        ({"title": "x" * 121}, "title"),
+        ({"title": "排水\x00沟"}, "title"),
+        ({"title": "排水\ud800沟"}, "title"),
+        ({"found_at": "9999-12-31T23:59:59+00:00"}, "found_at"),
+        ({"found_at": "0001-01-01T00:00:00"}, "found_at"),
+        ({"began_on": "9999-12-31"}, "began_on"),
+        ({"parties": [{"name": "张三", "role": "judge"}]}, "parties"),
+        ({"parties": [{"name": "", "role": "applicant"}]}, "parties"),
+    ],
+)
 def test_bad_input_is_422_never_500(county, as_user, overrides, field):
-    response = as_user(county.east.grid_worker).post("/disputes", register_body(county, **overrides))
+    response = as_user(county.east.grid_worker).post(
+        "/disputes", register_body(county, **overrides)
+    )
     assert response.status_code == 422, response.content
     assert any(field in loc for loc in errors_at(response))
     assert not Dispute.objects.exists()
@@ -318,34 +432,60 @@ def _maybe(strategy):
 
 
 _TEXT = st.text(max_size=60)
-_PARTY = st.fixed_dictionaries({"name": _TEXT}, optional={
-    "role": st.sampled_from(["applicant", "respondent", "other", "judge"]),
-    "id_number": st.one_of(_TEXT, st.sampled_from([VALID_ID, BAD_CHECKSUM_ID, "110105491231002", "110105199902300021"])),
-    "phone": st.text(max_size=40), "address": st.text(max_size=220), "sex": st.sampled_from(["M", "F", "", "X"]),
-    "birth_date": _maybe(st.dates().map(str)),
-})
+_PARTY = st.fixed_dictionaries(
+    {"name": _TEXT},
+    optional={
+        "role": st.sampled_from(["applicant", "respondent", "other", "judge"]),
+        "id_number": st.one_of(
+            _TEXT,
+            st.sampled_from([VALID_ID, BAD_CHECKSUM_ID, "110105491231002", "110105199902300021"]),
+        ),
+        "phone": st.text(max_size=40),
+        "address": st.text(max_size=220),
+        "sex": st.sampled_from(["M", "F", "", "X"]),
+        "birth_date": _maybe(st.dates().map(str)),
+    },
+)
 _REGISTER_FIELDS = {
     "subtype": st.sampled_from(["", "neighbour.noise", "debt.loan", "x"]),
-    "channel": st.sampled_from(["api", "police_call", "fax"]), "description": _TEXT,
-    "found_at": _maybe(st.one_of(
-        st.datetimes(max_value=dt.datetime(2026, 1, 1)).map(lambda t: t.isoformat()),
-        st.datetimes(timezones=st.timezones()).map(lambda t: t.isoformat()))),
+    "channel": st.sampled_from(["api", "police_call", "fax"]),
+    "description": _TEXT,
+    "found_at": _maybe(
+        st.one_of(
+            st.datetimes(max_value=dt.datetime(2026, 1, 1)).map(lambda t: t.isoformat()),
+            st.datetimes(timezones=st.timezones()).map(lambda t: t.isoformat()),
+        )
+    ),
     "began_on": _maybe(st.dates().map(str)),
-    "people_involved": st.one_of(st.integers(min_value=1, max_value=100), st.integers(min_value=-2**70, max_value=2**70)),
-    "amount_involved": _maybe(st.one_of(st.decimals(allow_nan=True, allow_infinity=True).map(str),
-                                        st.floats(allow_nan=False, allow_infinity=False))),
+    "people_involved": st.one_of(
+        st.integers(min_value=1, max_value=100), st.integers(min_value=-(2**70), max_value=2**70)
+    ),
+    "amount_involved": _maybe(
+        st.one_of(
+            st.decimals(allow_nan=True, allow_infinity=True).map(str),
+            st.floats(allow_nan=False, allow_infinity=False),
+        )
+    ),
     "level": st.sampled_from(["red", "orange", "yellow", "purple", ""]),
     "parties": st.lists(_PARTY, max_size=3),
 }
 
 
-@settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture,
-                                                                  HealthCheck.too_slow])
-@given(data=st.fixed_dictionaries({"title": st.one_of(st.just("纠纷"), st.text(max_size=130))},
-                                  optional=_REGISTER_FIELDS))
+@settings(
+    max_examples=80,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(
+    data=st.fixed_dictionaries(
+        {"title": st.one_of(st.just("纠纷"), st.text(max_size=130))}, optional=_REGISTER_FIELDS
+    )
+)
 def test_registration_never_fails_with_a_server_error(county, admin, data):
     _, plain = api_token_issue(actor=admin, user=county.east.officer, name="fuzz")
-    response = Api(plain).post("/disputes", {"category": "neighbour", "grid": county.east.grid.code, **data})
+    response = Api(plain).post(
+        "/disputes", {"category": "neighbour", "grid": county.east.grid.code, **data}
+    )
     event(f"HTTP {response.status_code}")
     assert response.status_code in {201, 422}, response.content
     if response.status_code == 201:
@@ -354,13 +494,17 @@ def test_registration_never_fails_with_a_server_error(county, admin, data):
 
 def test_a_future_found_time_is_refused_by_the_service(county, as_user):
     found_at = (timezone.now() + dt.timedelta(days=3)).isoformat()
-    response = as_user(county.east.grid_worker).post("/disputes", register_body(county, found_at=found_at))
+    response = as_user(county.east.grid_worker).post(
+        "/disputes", register_body(county, found_at=found_at)
+    )
     assert errors_at(response) == [["body", "payload", "found_at"]]
 
 
 def test_an_empty_party_list_and_a_local_time_are_accepted(county, as_user):
-    response = as_user(county.east.grid_worker).post("/disputes", register_body(
-        county, parties=[], found_at="2026-03-01T09:30:00", began_on="2026-02-20"))
+    response = as_user(county.east.grid_worker).post(
+        "/disputes",
+        register_body(county, parties=[], found_at="2026-03-01T09:30:00", began_on="2026-02-20"),
+    )
     assert response.status_code == 201, response.content
     d = Dispute.objects.get()
     assert d.parties.count() == 0
@@ -377,10 +521,18 @@ def test_registering_in_a_grid_outside_the_area_is_refused(county, as_user):
 
 
 def test_parties_are_masked_in_the_detail(county, as_user):
-    d = register_dispute(county.east, parties=[
-        PartyInput(name="王芳", id_number=VALID_ID, phone="13800138000", address="淮阳区城关镇东关村3组12号"),
-        PartyInput(name="赵强", role="respondent", phone="0394-8234567"),
-    ])
+    d = register_dispute(
+        county.east,
+        parties=[
+            PartyInput(
+                name="王芳",
+                id_number=VALID_ID,
+                phone="13800138000",
+                address="淮阳区城关镇东关村3组12号",
+            ),
+            PartyInput(name="赵强", role="respondent", phone="0394-8234567"),
+        ],
+    )
     response = as_user(county.east.officer).get(f"/disputes/{d.case_number}")
     parties = response.json()["parties"]
     assert [(p["name"], p["id_number"], p["phone"], p["address"], p["sex"]) for p in parties] == [
@@ -395,10 +547,17 @@ def test_parties_are_masked_in_the_detail(county, as_user):
 def test_list_filters_and_pagination(county, as_user):
     b = county.east
     drainage = register_dispute(b, title="排水沟纠纷", category="neighbour")
-    loan = register_dispute(b, title="借款纠纷", category="debt", subtype=None, level="orange",
-                            parties=[PartyInput(name="孙悟空")])
-    old = register_dispute(b, title="宅基地纠纷", category="land",
-                           found_at=timezone.now() - dt.timedelta(days=400))
+    loan = register_dispute(
+        b,
+        title="借款纠纷",
+        category="debt",
+        subtype=None,
+        level="orange",
+        parties=[PartyInput(name="孙悟空")],
+    )
+    old = register_dispute(
+        b, title="宅基地纠纷", category="land", found_at=timezone.now() - dt.timedelta(days=400)
+    )
     register_dispute(county.west, title="西边排水沟纠纷")
     officer = as_user(county.commander)
 
@@ -412,10 +571,12 @@ def test_list_filters_and_pagination(county, as_user):
     assert numbers(level="orange") == {loan.case_number}
     assert numbers(q="孙悟空") == {loan.case_number}
     assert numbers(q="排水沟") >= {drainage.case_number} and len(numbers(q="排水沟")) == 2
-    assert numbers(unit=b.station.code, found_to=(timezone.localdate() - dt.timedelta(days=300)).isoformat()) == {
-        old.case_number}
-    assert numbers(unit=b.station.code, found_from=(timezone.localdate() - dt.timedelta(days=300)).isoformat()) == {
-        drainage.case_number, loan.case_number}
+    assert numbers(
+        unit=b.station.code, found_to=(timezone.localdate() - dt.timedelta(days=300)).isoformat()
+    ) == {old.case_number}
+    assert numbers(
+        unit=b.station.code, found_from=(timezone.localdate() - dt.timedelta(days=300)).isoformat()
+    ) == {drainage.case_number, loan.case_number}
     assert numbers(status="closed") == set()
     assert len(numbers(status="registered", open_only="true")) == 4
     assert len(numbers(overdue="true")) == 1  # the old case's tasks are long past due
@@ -424,11 +585,29 @@ def test_list_filters_and_pagination(county, as_user):
     page = officer.get("/disputes", {"limit": 2, "offset": 1}).json()
     assert (page["count"], page["limit"], page["offset"], len(page["items"])) == (4, 2, 1, 2)
     item = page["items"][0]
-    assert set(item) == {"case_number", "title", "category", "level", "status", "grid", "station", "owner",
-                         "found_at", "version"}
+    assert set(item) == {
+        "case_number",
+        "title",
+        "category",
+        "level",
+        "status",
+        "grid",
+        "station",
+        "owner",
+        "found_at",
+        "version",
+    }
 
-    for params in ({"limit": 201}, {"limit": 10**30}, {"offset": -1}, {"offset": 10**30}, {"level": "purple"},
-                   {"found_from": "not-a-date"}, {"found_to": "0001-01-01"}, {"q": "x\x00y"}):
+    for params in (
+        {"limit": 201},
+        {"limit": 10**30},
+        {"offset": -1},
+        {"offset": 10**30},
+        {"level": "purple"},
+        {"found_from": "not-a-date"},
+        {"found_to": "0001-01-01"},
+        {"q": "x\x00y"},
+    ):
         assert officer.get("/disputes", params).status_code == 422, params
 
 
@@ -454,7 +633,9 @@ def test_tasks_are_completed_waived_and_reassigned_within_scope(county, as_user)
     b = county.east
     d = register_dispute(b)
     officer = as_user(b.officer)
-    first_contact, mediation, closure = (d.tasks.get(kind=k) for k in ("first_contact", "mediation", "closure"))
+    first_contact, mediation, closure = (
+        d.tasks.get(kind=k) for k in ("first_contact", "mediation", "closure")
+    )
 
     response = officer.post(f"/tasks/{first_contact.pk}/complete", {"note": "已电话联系双方"})
     assert response.status_code == 200 and response.json()["state"] == "done"
@@ -465,12 +646,20 @@ def test_tasks_are_completed_waived_and_reassigned_within_scope(county, as_user)
     assert Dispute.objects.get().version == 4
 
     # Again on a finished task: 422; a grid worker may not waive: 403; another area: 404.
-    assert errors_at(officer.post(f"/tasks/{first_contact.pk}/complete", {})) == [["body", "payload", "state"]]
+    assert errors_at(officer.post(f"/tasks/{first_contact.pk}/complete", {})) == [
+        ["body", "payload", "state"]
+    ]
     assessment = d.tasks.get(kind="assessment")
-    assert as_user(b.grid_worker).post(f"/tasks/{assessment.pk}/waive", {"reason": "x"}).status_code == 403
-    assert as_user(county.west.officer).post(f"/tasks/{assessment.pk}/complete", {}).status_code == 404
+    assert (
+        as_user(b.grid_worker).post(f"/tasks/{assessment.pk}/waive", {"reason": "x"}).status_code
+        == 403
+    )
+    assert (
+        as_user(county.west.officer).post(f"/tasks/{assessment.pk}/complete", {}).status_code == 404
+    )
     assert errors_at(officer.post(f"/tasks/{assessment.pk}/reassign", {"assignee": "nobody"})) == [
-        ["body", "payload", "assignee"]]
+        ["body", "payload", "assignee"]
+    ]
     assert officer.post(f"/tasks/{10**30}/complete", {}).status_code == 422
     assert officer.post("/tasks/999999/complete", {}).status_code == 404
     assert Task.objects.get(pk=assessment.pk).state == Task.State.OPEN
@@ -480,12 +669,27 @@ def test_tasks_are_completed_waived_and_reassigned_within_scope(county, as_user)
 
 
 EXPECTED_OPERATIONS = {
-    ("get", "/api/categories"), ("get", "/api/disputes"), ("post", "/api/disputes"),
-    ("get", "/api/disputes/{case_number}"), ("get", "/api/disputes/{case_number}/events"),
+    ("get", "/api/categories"),
+    ("get", "/api/disputes"),
+    ("post", "/api/disputes"),
+    ("get", "/api/disputes/{case_number}"),
+    ("get", "/api/disputes/{case_number}/events"),
     ("get", "/api/disputes/{case_number}/tasks"),
-    *(("post", f"/api/disputes/{{case_number}}/{action}") for action in (
-        "assess", "change-level", "assign", "start-mediation", "record-outcome", "follow-up", "request-closure",
-        "approve-closure", "reject-closure", "reopen")),
+    *(
+        ("post", f"/api/disputes/{{case_number}}/{action}")
+        for action in (
+            "assess",
+            "change-level",
+            "assign",
+            "start-mediation",
+            "record-outcome",
+            "follow-up",
+            "request-closure",
+            "approve-closure",
+            "reject-closure",
+            "reopen",
+        )
+    ),
     *(("post", f"/api/tasks/{{task_id}}/{action}") for action in ("complete", "waive", "reassign")),
 }
 
@@ -495,7 +699,9 @@ def test_the_openapi_schema_lists_every_operation_with_its_responses(client, db)
     assert response.status_code == 200
     schema = response.json()
     assert schema["openapi"].startswith("3.")
-    operations = {(method, path): op for path, item in schema["paths"].items() for method, op in item.items()}
+    operations = {
+        (method, path): op for path, item in schema["paths"].items() for method, op in item.items()
+    }
     assert set(operations) == EXPECTED_OPERATIONS
     ids = [op["operationId"] for op in operations.values()]
     assert len(set(ids)) == len(ids)

@@ -39,12 +39,24 @@ def test_two_concurrent_updates_one_succeeds_and_the_other_gets_a_conflict(count
     d = register_dispute(b)
     loaded_version = d.version
 
-    results = _run_together([
-        lambda: services.dispute_assess(actor=b.officer, dispute=d, expected_version=loaded_version,
-                                        level="orange", reasons=["扬言报复"]),
-        lambda: services.dispute_assess(actor=b.chief, dispute=d, expected_version=loaded_version,
-                                        level="yellow", reasons=["一般口角"]),
-    ])
+    results = _run_together(
+        [
+            lambda: services.dispute_assess(
+                actor=b.officer,
+                dispute=d,
+                expected_version=loaded_version,
+                level="orange",
+                reasons=["扬言报复"],
+            ),
+            lambda: services.dispute_assess(
+                actor=b.chief,
+                dispute=d,
+                expected_version=loaded_version,
+                level="yellow",
+                reasons=["一般口角"],
+            ),
+        ]
+    )
     winners = [r for r in results if isinstance(r, Dispute)]
     conflicts = [r for r in results if isinstance(r, services.StaleVersion)]
     assert len(winners) == 1 and len(conflicts) == 1, results

@@ -13,15 +13,26 @@ pytestmark = pytest.mark.django_db
 
 def _assessed(county, level="yellow"):
     d = register_dispute(county.east)
-    return services.dispute_assess(actor=county.east.officer, dispute=d, expected_version=d.version,
-                                   level=level, reasons=["初评"])
+    return services.dispute_assess(
+        actor=county.east.officer,
+        dispute=d,
+        expected_version=d.version,
+        level=level,
+        reasons=["初评"],
+    )
 
 
 def test_raising_yellow_to_red_creates_red_tasks_names_the_leader_and_moves_to_bureau_tier(county):
     d = _assessed(county)
     before = timezone.now()
-    d = services.dispute_change_level(actor=county.east.chief, dispute=d, expected_version=d.version,
-                                      level="red", reasons=["扬言同归于尽"], lead_leader=county.commander)
+    d = services.dispute_change_level(
+        actor=county.east.chief,
+        dispute=d,
+        expected_version=d.version,
+        level="red",
+        reasons=["扬言同归于尽"],
+        lead_leader=county.commander,
+    )
     assert (d.level, d.handling_tier, d.lead_leader) == ("red", "bureau", county.commander)
     open_tasks = {t.kind: t for t in d.tasks.filter(state=Task.State.OPEN)}
     assert set(open_tasks) == {"first_contact", "plan", "mediation", "closure"}
@@ -46,8 +57,13 @@ def test_raising_yellow_to_red_creates_red_tasks_names_the_leader_and_moves_to_b
 def test_red_level_without_a_named_leader_is_refused(county):
     d = _assessed(county)
     with pytest.raises(ValidationError) as exc:
-        services.dispute_change_level(actor=county.east.chief, dispute=d, expected_version=d.version,
-                                      level="red", reasons=["持刀"])
+        services.dispute_change_level(
+            actor=county.east.chief,
+            dispute=d,
+            expected_version=d.version,
+            level="red",
+            reasons=["持刀"],
+        )
     assert "lead_leader" in exc.value.message_dict
     d.refresh_from_db()
     assert d.level == "yellow"
@@ -56,19 +72,34 @@ def test_red_level_without_a_named_leader_is_refused(county):
 def test_a_level_is_never_set_without_reasons(county):
     d = register_dispute(county.east)
     with pytest.raises(ValidationError) as exc:
-        services.dispute_assess(actor=county.east.officer, dispute=d, expected_version=d.version, level="orange",
-                                reasons=["  "])
+        services.dispute_assess(
+            actor=county.east.officer,
+            dispute=d,
+            expected_version=d.version,
+            level="orange",
+            reasons=["  "],
+        )
     assert "reasons" in exc.value.message_dict
 
 
 def test_a_stale_version_is_refused_and_nothing_is_written(county):
     d = register_dispute(county.east)
     stale = d.version
-    services.dispute_assess(actor=county.east.officer, dispute=d, expected_version=stale, level="orange",
-                            reasons=["第一次"])
+    services.dispute_assess(
+        actor=county.east.officer,
+        dispute=d,
+        expected_version=stale,
+        level="orange",
+        reasons=["第一次"],
+    )
     with pytest.raises(services.StaleVersion) as exc:
-        services.dispute_assess(actor=county.east.chief, dispute=d, expected_version=stale, level="yellow",
-                                reasons=["第二次"])
+        services.dispute_assess(
+            actor=county.east.chief,
+            dispute=d,
+            expected_version=stale,
+            level="yellow",
+            reasons=["第二次"],
+        )
     assert d.case_number in str(exc.value)
     d.refresh_from_db()
     assert d.level == "orange" and d.assessments.count() == 1
@@ -105,21 +136,38 @@ def test_a_task_cannot_be_reassigned_to_someone_outside_the_area(county):
 def test_overdue_tasks_are_listed_per_person_and_per_unit(county):
     east = register_dispute(county.east)
     register_dispute(county.west)
-    later = timezone.now() + dt.timedelta(days=4)  # past the 72 h first-contact deadline, before mediation's 7 days
+    later = timezone.now() + dt.timedelta(
+        days=4
+    )  # past the 72 h first-contact deadline, before mediation's 7 days
     mine = selectors.tasks_overdue(actor=county.commander, now=later, assignee=county.east.officer)
     assert {(t.dispute, t.kind) for t in mine} == {(east, "first_contact"), (east, "assessment")}
-    by_unit = selectors.tasks_overdue(actor=county.commander, now=later, unit_code=county.west.village.code)
+    by_unit = selectors.tasks_overdue(
+        actor=county.commander, now=later, unit_code=county.west.village.code
+    )
     assert {t.dispute.grid for t in by_unit} == {county.west.grid}
-    assert selectors.tasks_overdue(actor=county.west.chief, now=later, assignee=county.east.officer).count() == 0
+    assert (
+        selectors.tasks_overdue(
+            actor=county.west.chief, now=later, assignee=county.east.officer
+        ).count()
+        == 0
+    )
 
 
 def test_an_outcome_schedules_the_first_follow_up_visit_at_the_levels_interval(county):
     b = county.east
     d = _assessed(county, level="orange")
-    d = services.dispute_assign(actor=b.chief, dispute=d, expected_version=d.version, owner=b.officer)
+    d = services.dispute_assign(
+        actor=b.chief, dispute=d, expected_version=d.version, owner=b.officer
+    )
     before = timezone.now()
-    d = services.dispute_record_outcome(actor=b.officer, dispute=d, expected_version=d.version,
-                                        outcome=Status.TRANSFERRED, note="移交司法所", transferred_to="白楼司法所")
+    d = services.dispute_record_outcome(
+        actor=b.officer,
+        dispute=d,
+        expected_version=d.version,
+        outcome=Status.TRANSFERRED,
+        note="移交司法所",
+        transferred_to="白楼司法所",
+    )
     visit = d.tasks.get(kind="follow_up", state=Task.State.OPEN)
     assert round((visit.due_at - before).total_seconds() / 86400) == 15
     assert d.transferred_to == "白楼司法所"
@@ -128,8 +176,15 @@ def test_an_outcome_schedules_the_first_follow_up_visit_at_the_levels_interval(c
 def test_transfer_needs_a_destination(county):
     b = county.east
     d = _assessed(county)
-    d = services.dispute_assign(actor=b.officer, dispute=d, expected_version=d.version, owner=b.officer)
+    d = services.dispute_assign(
+        actor=b.officer, dispute=d, expected_version=d.version, owner=b.officer
+    )
     with pytest.raises(ValidationError) as exc:
-        services.dispute_record_outcome(actor=b.officer, dispute=d, expected_version=d.version,
-                                        outcome=Status.TRANSFERRED, note="移交")
+        services.dispute_record_outcome(
+            actor=b.officer,
+            dispute=d,
+            expected_version=d.version,
+            outcome=Status.TRANSFERRED,
+            note="移交",
+        )
     assert "transferred_to" in exc.value.message_dict

@@ -12,22 +12,37 @@ pytestmark = pytest.mark.django_db
 
 
 def test_parties_are_saved_with_id_numbers_normalised_and_sex_and_birth_date_derived(county):
-    d = register_dispute(county.east, parties=[PartyInput(name="王 芳", id_number="11010519491231002x")])
+    d = register_dispute(
+        county.east, parties=[PartyInput(name="王 芳", id_number="11010519491231002x")]
+    )
     party = d.parties.get()
     assert (party.name, party.id_number, party.sex, party.birth_date) == (
-        "王芳", "11010519491231002X", "F", dt.date(1949, 12, 31))
+        "王芳",
+        "11010519491231002X",
+        "F",
+        dt.date(1949, 12, 31),
+    )
 
 
 def test_a_15_digit_id_number_is_upgraded(county):
-    d = register_dispute(county.east, parties=[PartyInput(name="赵强", id_number="110105491231002")])
+    d = register_dispute(
+        county.east, parties=[PartyInput(name="赵强", id_number="110105491231002")]
+    )
     assert d.parties.get().id_number == "11010519491231002X"
 
 
 def test_an_invalid_id_number_is_refused_naming_the_party_and_nothing_is_written(county):
     with pytest.raises(ValidationError) as exc:
-        register_dispute(county.east, parties=[PartyInput(name="甲"), PartyInput(name="乙", id_number="110105194912310022")])
+        register_dispute(
+            county.east,
+            parties=[PartyInput(name="甲"), PartyInput(name="乙", id_number="110105194912310022")],
+        )
     assert list(exc.value.message_dict) == ["parties[1].id_number"]
-    assert not Dispute.objects.exists() and not Party.objects.exists() and not DisputeEvent.objects.exists()
+    assert (
+        not Dispute.objects.exists()
+        and not Party.objects.exists()
+        and not DisputeEvent.objects.exists()
+    )
 
 
 def test_an_impossible_date_is_refused(county):
@@ -57,5 +72,7 @@ def test_a_subtype_must_belong_to_its_category(county):
     from concord.disputes.models import Category
 
     with pytest.raises(ValidationError) as exc:
-        register_dispute(county.east, category="neighbour", subtype=Category.objects.get(code="debt.loan"))
+        register_dispute(
+            county.east, category="neighbour", subtype=Category.objects.get(code="debt.loan")
+        )
     assert "subtype" in exc.value.message_dict

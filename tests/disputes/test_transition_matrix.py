@@ -12,10 +12,17 @@ pytestmark = pytest.mark.django_db
 
 # A representative starting state for each action.
 START = {
-    "assess": Status.REGISTERED, "change_level": Status.MEDIATING, "assign": Status.ASSESSED,
-    "reassign": Status.ASSIGNED, "start_mediation": Status.ASSIGNED, "record_outcome": Status.MEDIATING,
-    "follow_up": Status.RESOLVED, "request_closure": Status.FOLLOWING_UP, "approve_closure": Status.CLOSURE_REQUESTED,
-    "reject_closure": Status.CLOSURE_REQUESTED, "reopen": Status.CLOSED,
+    "assess": Status.REGISTERED,
+    "change_level": Status.MEDIATING,
+    "assign": Status.ASSESSED,
+    "reassign": Status.ASSIGNED,
+    "start_mediation": Status.ASSIGNED,
+    "record_outcome": Status.MEDIATING,
+    "follow_up": Status.RESOLVED,
+    "request_closure": Status.FOLLOWING_UP,
+    "approve_closure": Status.CLOSURE_REQUESTED,
+    "reject_closure": Status.CLOSURE_REQUESTED,
+    "reopen": Status.CLOSED,
 }
 
 
@@ -23,29 +30,67 @@ def _act(action, actor, d, county):
     v = d.version
     leader = county.commander if d.level == Level.RED else None
     calls = {
-        "assess": lambda: services.dispute_assess(actor=actor, dispute=d, expected_version=v, level=d.level,
-                                                  reasons=["复核"], lead_leader=leader),
-        "change_level": lambda: services.dispute_change_level(actor=actor, dispute=d, expected_version=v,
-                                                              level=d.level, reasons=["复核"], lead_leader=leader),
-        "assign": lambda: services.dispute_assign(actor=actor, dispute=d, expected_version=v, owner=county.east.officer),
-        "reassign": lambda: services.dispute_assign(actor=actor, dispute=d, expected_version=v, owner=county.east.chief),
-        "start_mediation": lambda: services.dispute_start_mediation(actor=actor, dispute=d, expected_version=v),
-        "record_outcome": lambda: services.dispute_record_outcome(actor=actor, dispute=d, expected_version=v,
-                                                                  outcome="resolved", note="化解"),
-        "follow_up": lambda: services.dispute_follow_up(actor=actor, dispute=d, expected_version=v, note="回访",
-                                                        matter_settled=True, grievance_settled=True),
-        "request_closure": lambda: services.dispute_request_closure(actor=actor, dispute=d, expected_version=v),
-        "approve_closure": lambda: services.dispute_approve_closure(actor=actor, dispute=d, expected_version=v),
-        "reject_closure": lambda: services.dispute_reject_closure(actor=actor, dispute=d, expected_version=v, note="不同意"),
-        "reopen": lambda: services.dispute_reopen(actor=actor, dispute=d, expected_version=v, note="复发"),
+        "assess": lambda: services.dispute_assess(
+            actor=actor,
+            dispute=d,
+            expected_version=v,
+            level=d.level,
+            reasons=["复核"],
+            lead_leader=leader,
+        ),
+        "change_level": lambda: services.dispute_change_level(
+            actor=actor,
+            dispute=d,
+            expected_version=v,
+            level=d.level,
+            reasons=["复核"],
+            lead_leader=leader,
+        ),
+        "assign": lambda: services.dispute_assign(
+            actor=actor, dispute=d, expected_version=v, owner=county.east.officer
+        ),
+        "reassign": lambda: services.dispute_assign(
+            actor=actor, dispute=d, expected_version=v, owner=county.east.chief
+        ),
+        "start_mediation": lambda: services.dispute_start_mediation(
+            actor=actor, dispute=d, expected_version=v
+        ),
+        "record_outcome": lambda: services.dispute_record_outcome(
+            actor=actor, dispute=d, expected_version=v, outcome="resolved", note="化解"
+        ),
+        "follow_up": lambda: services.dispute_follow_up(
+            actor=actor,
+            dispute=d,
+            expected_version=v,
+            note="回访",
+            matter_settled=True,
+            grievance_settled=True,
+        ),
+        "request_closure": lambda: services.dispute_request_closure(
+            actor=actor, dispute=d, expected_version=v
+        ),
+        "approve_closure": lambda: services.dispute_approve_closure(
+            actor=actor, dispute=d, expected_version=v
+        ),
+        "reject_closure": lambda: services.dispute_reject_closure(
+            actor=actor, dispute=d, expected_version=v, note="不同意"
+        ),
+        "reopen": lambda: services.dispute_reopen(
+            actor=actor, dispute=d, expected_version=v, note="复发"
+        ),
     }
     return calls[action]()
 
 
 def _actor(role, county):
     b = county.east
-    existing = {Role.GRID_WORKER: b.grid_worker, Role.AUXILIARY: b.auxiliary, Role.COMMUNITY_OFFICER: b.officer,
-                Role.STATION_CHIEF: b.chief, Role.BUREAU_COMMANDER: county.commander}
+    existing = {
+        Role.GRID_WORKER: b.grid_worker,
+        Role.AUXILIARY: b.auxiliary,
+        Role.COMMUNITY_OFFICER: b.officer,
+        Role.STATION_CHIEF: b.chief,
+        Role.BUREAU_COMMANDER: county.commander,
+    }
     if role in existing:
         return existing[role]
     scope = {Role.STATION_STAFF: b.station, Role.MEDIATOR: b.station}.get(role, county.bureau)
@@ -54,12 +99,16 @@ def _actor(role, county):
 
 def _dispute_in(county, status, level):
     d = register_dispute(county.east, level=level)
-    Dispute.objects.filter(pk=d.pk).update(status=status, lead_leader=county.commander if level == Level.RED else None)
+    Dispute.objects.filter(pk=d.pk).update(
+        status=status, lead_leader=county.commander if level == Level.RED else None
+    )
     d.refresh_from_db()
     return d
 
 
-CASES = [(action, role, level) for action in START for role in Role.values for level in Level.values]
+CASES = [
+    (action, role, level) for action in START for role in Role.values for level in Level.values
+]
 
 
 @pytest.mark.parametrize(("action", "role", "level"), CASES, ids=["-".join(c) for c in CASES])
@@ -93,7 +142,9 @@ def test_an_officer_outside_the_area_is_refused_every_action(county, action):
         _act(action, county.west.officer, d, county)
 
 
-@pytest.mark.parametrize("action", ["approve_closure", "record_outcome", "reopen", "start_mediation"])
+@pytest.mark.parametrize(
+    "action", ["approve_closure", "record_outcome", "reopen", "start_mediation"]
+)
 def test_an_action_from_the_wrong_state_is_refused(county, action):
     d = register_dispute(county.east)
     with pytest.raises(services.TransitionRefused):

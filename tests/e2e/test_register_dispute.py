@@ -15,8 +15,10 @@ except ImportError:
 
 pytestmark = pytest.mark.browser
 
-PNG = (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x06\x00\x00\x00\x1f\x15\xc4\x89"
-       b"\x00\x00\x00\rIDATx\x9cc\xf8\x0f\x00\x00\x01\x01\x00\x05\x18\xd8N\x00\x00\x00\x00IEND\xaeB`\x82")
+PNG = (
+    b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x06\x00\x00\x00\x1f\x15\xc4\x89"
+    b"\x00\x00\x00\rIDATx\x9cc\xf8\x0f\x00\x00\x01\x01\x00\x05\x18\xd8N\x00\x00\x00\x00IEND\xaeB`\x82"
+)
 
 
 def test_grid_worker_registers_a_dispute_with_two_parties_and_a_photo(
@@ -38,8 +40,12 @@ def test_grid_worker_registers_a_dispute_with_two_parties_and_a_photo(
     party1.get_by_label("姓名").fill("张三")
     party1.get_by_label("电话").fill("13800138000")
     party2.get_by_label("姓名").fill("李四")
-    party2.get_by_label("身份", exact=False).and_(party2.locator("select")).select_option("respondent")
-    page.get_by_label("照片或材料").set_input_files({"name": "scene.png", "mimeType": "image/png", "buffer": PNG})
+    party2.get_by_label("身份", exact=False).and_(party2.locator("select")).select_option(
+        "respondent"
+    )
+    page.get_by_label("照片或材料").set_input_files(
+        {"name": "scene.png", "mimeType": "image/png", "buffer": PNG}
+    )
     page.screenshot(path=screenshot_dir / "register-375.png", full_page=True)
     page.get_by_role("button", name="登记", exact=True).click()
 

@@ -9,7 +9,11 @@ from concord.people.identity import InvalidIdNumber, check_digit, parse_id_numbe
 
 def test_a_valid_18_digit_number_gives_birth_date_and_sex():
     parsed = parse_id_number("11010519491231002X")
-    assert (parsed.birth_date, parsed.sex, parsed.upgraded_from_15) == (dt.date(1949, 12, 31), "F", False)
+    assert (parsed.birth_date, parsed.sex, parsed.upgraded_from_15) == (
+        dt.date(1949, 12, 31),
+        "F",
+        False,
+    )
 
 
 def test_lower_case_x_spaces_and_full_width_digits_are_accepted():
@@ -48,7 +52,9 @@ def test_a_15_digit_number_is_upgraded_with_the_century_and_a_check_digit():
     assert parsed.number == "11010519491231002X" and parsed.upgraded_from_15 and parsed.sex == "F"
 
 
-@given(st.dates(min_value=dt.date(1900, 1, 1), max_value=dt.date(2020, 12, 31)), st.integers(0, 999))
+@given(
+    st.dates(min_value=dt.date(1900, 1, 1), max_value=dt.date(2020, 12, 31)), st.integers(0, 999)
+)
 def test_any_number_built_with_its_check_digit_parses_back(born, serial):
     body = f"411603{born:%Y%m%d}{serial:03d}"
     number = body + check_digit(body)

@@ -7,7 +7,9 @@ from django.core.management.base import CommandError
 
 def run(tmp_path, lines, *args):
     path = tmp_path / "in.jsonl"
-    path.write_text("\n".join(json.dumps(line, ensure_ascii=False) for line in lines), encoding="utf-8")
+    path.write_text(
+        "\n".join(json.dumps(line, ensure_ascii=False) for line in lines), encoding="utf-8"
+    )
     from io import StringIO
 
     out = StringIO()
@@ -27,16 +29,30 @@ def test_renovation_noise_is_yellow(tmp_path):
 
 
 def test_answers_and_history_count(tmp_path):
-    [result] = run(tmp_path, [{"id": "c", "text": "两家因宅基地争吵", "answers": {"fear": True},
-                               "history": {"reports_12m": 3}}])
+    [result] = run(
+        tmp_path,
+        [
+            {
+                "id": "c",
+                "text": "两家因宅基地争吵",
+                "answers": {"fear": True},
+                "history": {"reports_12m": 3},
+            }
+        ],
+    )
     assert result["level"] == "orange" and any("repeat_12m_orange" in r for r in result["reasons"])
 
 
 def test_reasons_in_english_on_request(tmp_path):
-    [result] = run(tmp_path, [{"id": "d", "text": "报警人称邻居扬言要和他同归于尽"}], "--lang", "en")
+    [result] = run(
+        tmp_path, [{"id": "d", "text": "报警人称邻居扬言要和他同归于尽"}], "--lang", "en"
+    )
     assert any("rule threat_kill_red" in reason for reason in result["reasons"])
 
 
 def test_an_unknown_answer_code_names_the_line(tmp_path):
     with pytest.raises(CommandError, match="line 2"):
-        run(tmp_path, [{"id": "e", "text": "x"}, {"id": "f", "text": "y", "answers": {"nope": True}}])
+        run(
+            tmp_path,
+            [{"id": "e", "text": "x"}, {"id": "f", "text": "y", "answers": {"nope": True}}],
+        )

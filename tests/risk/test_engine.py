@@ -85,23 +85,36 @@ def test_unknown_item_codes_are_refused():
 
 
 def test_every_reason_names_its_source():
-    result = grade(flags=frozenset(FLAGS), answers={c: True for c in ITEM_CODES}, people_involved=50, reports_12m=5)
+    result = grade(
+        flags=frozenset(FLAGS),
+        answers={c: True for c in ITEM_CODES},
+        people_involved=50,
+        reports_12m=5,
+    )
     assert result.level == "red"
     assert all(r.source and r.text_zh and r.text_en for r in result.reasons)
 
 
 answers_st = st.dictionaries(st.sampled_from(ITEM_CODES), st.booleans())
 flags_st = st.frozensets(st.sampled_from(FLAGS))
-inputs_st = st.builds(Inputs, category=st.one_of(st.none(), st.sampled_from(CATEGORIES)), answers=answers_st,
-                      flags=flags_st, people_involved=st.one_of(st.none(), st.integers(0, 500)),
-                      reports_12m=st.integers(0, 10), mediation_failed=st.booleans())
+inputs_st = st.builds(
+    Inputs,
+    category=st.one_of(st.none(), st.sampled_from(CATEGORIES)),
+    answers=answers_st,
+    flags=flags_st,
+    people_involved=st.one_of(st.none(), st.integers(0, 500)),
+    reports_12m=st.integers(0, 10),
+    mediation_failed=st.booleans(),
+)
 
 
 @settings(max_examples=300, deadline=None)
 @given(inputs_st, st.sampled_from(ITEM_CODES))
 def test_one_more_yes_never_lowers_the_level(inputs, code):
     before = engine.assess(inputs, INSTRUMENT, RULES)
-    after = engine.assess(dataclasses.replace(inputs, answers={**inputs.answers, code: True}), INSTRUMENT, RULES)
+    after = engine.assess(
+        dataclasses.replace(inputs, answers={**inputs.answers, code: True}), INSTRUMENT, RULES
+    )
     assert RANK[after.level] >= RANK[before.level] and after.score >= before.score
 
 
@@ -109,7 +122,9 @@ def test_one_more_yes_never_lowers_the_level(inputs, code):
 @given(inputs_st, st.sampled_from(FLAGS))
 def test_one_more_flag_never_lowers_the_level(inputs, flag):
     before = engine.assess(inputs, INSTRUMENT, RULES)
-    after = engine.assess(dataclasses.replace(inputs, flags=inputs.flags | {flag}), INSTRUMENT, RULES)
+    after = engine.assess(
+        dataclasses.replace(inputs, flags=inputs.flags | {flag}), INSTRUMENT, RULES
+    )
     assert RANK[after.level] >= RANK[before.level]
 
 

@@ -55,6 +55,8 @@ def test_the_risk_package_does_not_import_django():
     import subprocess
     import sys
 
-    code = ("import sys; import concord.risk.engine, concord.risk.loader, concord.risk.model; "
-            "sys.exit(1 if any(m == 'django' or m.startswith('django.') for m in sys.modules) else 0)")
+    code = (
+        "import sys; import concord.risk.engine, concord.risk.loader, concord.risk.model; "
+        "sys.exit(1 if any(m == 'django' or m.startswith('django.') for m in sys.modules) else 0)"
+    )
     assert subprocess.run([sys.executable, "-c", code], check=False).returncode == 0

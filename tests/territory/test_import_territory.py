@@ -95,8 +95,12 @@ def test_chinese_headers_kinds_bom_and_full_width_spaces(tmp_path):
         ["V1", "\u3000东村\u3000", "村（社区）", "P1", ""],
         ["S1", "东派出所", "派出所", "B1", ""],
     ]
-    path = write_csv(tmp_path / "tree.csv", rows, header=["编码", "名称", "类型", "上级编码", "边界"],
-                     encoding="utf-8-sig")
+    path = write_csv(
+        tmp_path / "tree.csv",
+        rows,
+        header=["编码", "名称", "类型", "上级编码", "边界"],
+        encoding="utf-8-sig",
+    )
     run(path)
 
     units = assert_tree_loaded()
@@ -105,10 +109,28 @@ def test_chinese_headers_kinds_bom_and_full_width_spaces(tmp_path):
 
 
 def test_gbk_encoded_csv_from_excel(tmp_path):
-    rows = [[r[0], r[1], {"grid": "网格", "post": "片区", "bureau": "公安局", "village": "社区",
-                           "station": "派出所"}[r[2]], r[3], r[4]] for r in TREE]
-    path = write_csv(tmp_path / "tree.csv", rows, header=["代码", "名称", "级别", "上级代码", "边界"],
-                     encoding="gbk")
+    rows = [
+        [
+            r[0],
+            r[1],
+            {
+                "grid": "网格",
+                "post": "片区",
+                "bureau": "公安局",
+                "village": "社区",
+                "station": "派出所",
+            }[r[2]],
+            r[3],
+            r[4],
+        ]
+        for r in TREE
+    ]
+    path = write_csv(
+        tmp_path / "tree.csv",
+        rows,
+        header=["代码", "名称", "级别", "上级代码", "边界"],
+        encoding="gbk",
+    )
     run(path)
 
     units = assert_tree_loaded()
@@ -119,7 +141,9 @@ def as_objects(rows):
     return [dict(zip(HEADER, row, strict=True)) for row in rows]
 
 
-@pytest.mark.parametrize("wrap", [lambda items: items, lambda items: {"units": items}], ids=["list", "units"])
+@pytest.mark.parametrize(
+    "wrap", [lambda items: items, lambda items: {"units": items}], ids=["list", "units"]
+)
 def test_json_list_and_units_object(tmp_path, wrap):
     items = as_objects(TREE)
     for item in items:  # JSON may carry the boundary as an object rather than text
@@ -132,13 +156,18 @@ def test_json_list_and_units_object(tmp_path, wrap):
 
 
 def test_geojson_feature_collection(tmp_path):
-    features = [{
-        "type": "Feature",
-        "properties": {"code": code, "name": name, "kind": kind, "parent_code": parent or None},
-        "geometry": json.loads(boundary) if boundary else None,
-    } for code, name, kind, parent, boundary in TREE]
+    features = [
+        {
+            "type": "Feature",
+            "properties": {"code": code, "name": name, "kind": kind, "parent_code": parent or None},
+            "geometry": json.loads(boundary) if boundary else None,
+        }
+        for code, name, kind, parent, boundary in TREE
+    ]
     path = tmp_path / "tree.geojson"
-    path.write_text(json.dumps({"type": "FeatureCollection", "features": features}), encoding="utf-8")
+    path.write_text(
+        json.dumps({"type": "FeatureCollection", "features": features}), encoding="utf-8"
+    )
     run(path)
 
     units = assert_tree_loaded()
@@ -146,7 +175,9 @@ def test_geojson_feature_collection(tmp_path):
 
 
 def test_parent_already_in_database(tmp_path, county):
-    path = write_csv(tmp_path / "grids.csv", [["G-NEW", "东村第二网格", "grid", county.east.village.code, ""]])
+    path = write_csv(
+        tmp_path / "grids.csv", [["G-NEW", "东村第二网格", "grid", county.east.village.code, ""]]
+    )
     run(path)
 
     unit = Unit.objects.get(code="G-NEW")
@@ -197,10 +228,13 @@ def test_blank_boundary_does_not_clear_stored_boundary(tmp_path):
 
 
 def test_existing_unit_cannot_change_kind_or_parent(tmp_path, county):
-    path = write_csv(tmp_path / "bad.csv", [
-        [county.east.grid.code, "网格", "village", county.east.village.code, ""],
-        [county.east.village.code, "村", "village", county.west.post.code, ""],
-    ])
+    path = write_csv(
+        tmp_path / "bad.csv",
+        [
+            [county.east.grid.code, "网格", "village", county.east.village.code, ""],
+            [county.east.village.code, "村", "village", county.west.post.code, ""],
+        ],
+    )
     message = reject(path)
 
     assert "row 2, field kind: " in message and "cannot change its kind" in message
@@ -216,27 +250,65 @@ def bad_rows(extra):
     return [*TREE, extra]  # the bad row is CSV row 8
 
 
-@pytest.mark.parametrize(("row", "expected"), [
-    (["G9", "错挂网格", "grid", "P1", ""],
-     "row 8, field parent_code: A Grid must lie directly inside a Village / community, but P1 is a Police post"),
-    (["X9", "某单位", "township", "B1", ""], "row 8, field kind: Unknown unit kind “township”"),
-    (["G9", "孤儿网格", "grid", "V404", ""],
-     "row 8, field parent_code: No unit with code V404 in the file or in the database."),
-    (["G9", "坏边界", "grid", "V1", '{"type": "Polygon", "coordinates": [[[114.8, 33.7], [114.9, 33.7]]]}'],
-     "row 8, field boundary: The boundary is not a valid GeoJSON polygon: a ring needs at least four positions"),
-    (["G9", "坏边界", "grid", "V1", '{"type": "Polygon", '],
-     "row 8, field boundary: The boundary is not valid JSON"),
-    (["G9", "点边界", "grid", "V1", '{"type": "Point", "coordinates": [114.8, 33.7]}'],
-     "row 8, field boundary: The boundary is not a valid GeoJSON polygon: expected a Polygon or MultiPolygon"),
-    (["", "无编码", "grid", "V1", ""], "row 8, field code: A unit needs a code."),
-    (["G9", "", "grid", "V1", ""], "row 8, field name: A unit needs a name."),
-    (["G1", "重复网格", "grid", "V1", ""], "row 8, field code: The code G1 is also used in row 2."),
-    (["S9", "无上级派出所", "station", "", ""],
-     "row 8, field parent_code: A Police station must lie directly inside a Bureau."),
-    (["B9", "第二分局", "bureau", "B1", ""],
-     "row 8, field parent_code: A bureau is the root of the tree and has no parent unit."),
-], ids=["grid-under-post", "unknown-kind", "missing-parent", "bad-polygon", "bad-json", "point",
-        "no-code", "no-name", "duplicate-code", "station-without-parent", "bureau-with-parent"])
+@pytest.mark.parametrize(
+    ("row", "expected"),
+    [
+        (
+            ["G9", "错挂网格", "grid", "P1", ""],
+            "row 8, field parent_code: A Grid must lie directly inside a Village / community, but P1 is a Police post",
+        ),
+        (["X9", "某单位", "township", "B1", ""], "row 8, field kind: Unknown unit kind “township”"),
+        (
+            ["G9", "孤儿网格", "grid", "V404", ""],
+            "row 8, field parent_code: No unit with code V404 in the file or in the database.",
+        ),
+        (
+            [
+                "G9",
+                "坏边界",
+                "grid",
+                "V1",
+                '{"type": "Polygon", "coordinates": [[[114.8, 33.7], [114.9, 33.7]]]}',
+            ],
+            "row 8, field boundary: The boundary is not a valid GeoJSON polygon: a ring needs at least four positions",
+        ),
+        (
+            ["G9", "坏边界", "grid", "V1", '{"type": "Polygon", '],
+            "row 8, field boundary: The boundary is not valid JSON",
+        ),
+        (
+            ["G9", "点边界", "grid", "V1", '{"type": "Point", "coordinates": [114.8, 33.7]}'],
+            "row 8, field boundary: The boundary is not a valid GeoJSON polygon: expected a Polygon or MultiPolygon",
+        ),
+        (["", "无编码", "grid", "V1", ""], "row 8, field code: A unit needs a code."),
+        (["G9", "", "grid", "V1", ""], "row 8, field name: A unit needs a name."),
+        (
+            ["G1", "重复网格", "grid", "V1", ""],
+            "row 8, field code: The code G1 is also used in row 2.",
+        ),
+        (
+            ["S9", "无上级派出所", "station", "", ""],
+            "row 8, field parent_code: A Police station must lie directly inside a Bureau.",
+        ),
+        (
+            ["B9", "第二分局", "bureau", "B1", ""],
+            "row 8, field parent_code: A bureau is the root of the tree and has no parent unit.",
+        ),
+    ],
+    ids=[
+        "grid-under-post",
+        "unknown-kind",
+        "missing-parent",
+        "bad-polygon",
+        "bad-json",
+        "point",
+        "no-code",
+        "no-name",
+        "duplicate-code",
+        "station-without-parent",
+        "bureau-with-parent",
+    ],
+)
 def test_one_bad_row_rejects_the_whole_file(tmp_path, row, expected):
     message = reject(write_csv(tmp_path / "bad.csv", bad_rows(row)))
 
@@ -259,8 +331,11 @@ def test_every_error_is_listed_with_row_and_field(tmp_path):
 
     lines = [line.strip() for line in message.splitlines()[1:]]
     assert [line.split(":")[0] for line in lines] == [
-        "row 4, field kind", "row 5, field boundary", "row 6, field parent_code",
-        "row 7, field name", "row 7, field parent_code",
+        "row 4, field kind",
+        "row 5, field boundary",
+        "row 6, field parent_code",
+        "row 7, field name",
+        "row 7, field parent_code",
     ]
     assert "5 error(s)" in message.splitlines()[0]
     assert Unit.objects.count() == 0
@@ -268,7 +343,9 @@ def test_every_error_is_listed_with_row_and_field(tmp_path):
 
 def test_errors_use_the_files_own_column_names(tmp_path):
     rows = [["G9", "错挂网格", "网格", "P404", ""]]
-    path = write_csv(tmp_path / "bad.csv", rows, header=["编码", "名称", "类型", "上级编码", "边界"])
+    path = write_csv(
+        tmp_path / "bad.csv", rows, header=["编码", "名称", "类型", "上级编码", "边界"]
+    )
 
     assert "row 2, field 上级编码: No unit with code P404" in reject(path)
 
@@ -281,14 +358,23 @@ def test_cycle_is_reported(tmp_path):
     ]
     message = reject(write_csv(tmp_path / "cycle.csv", rows))
 
-    assert "row 3, field parent_code: The chain of parent codes loops back to this unit: S1 → P1 → S1." in message
-    assert "row 4, field parent_code: The chain of parent codes loops back to this unit: P1 → S1 → P1." in message
+    assert (
+        "row 3, field parent_code: The chain of parent codes loops back to this unit: S1 → P1 → S1."
+        in message
+    )
+    assert (
+        "row 4, field parent_code: The chain of parent codes loops back to this unit: P1 → S1 → P1."
+        in message
+    )
     assert Unit.objects.count() == 0
 
 
 def test_unit_that_is_its_own_parent_is_a_cycle(tmp_path):
     message = reject(write_csv(tmp_path / "cycle.csv", [["B1", "分局", "bureau", "B1", ""]]))
-    assert "row 2, field parent_code: The chain of parent codes loops back to this unit: B1 → B1." in message
+    assert (
+        "row 2, field parent_code: The chain of parent codes loops back to this unit: B1 → B1."
+        in message
+    )
 
 
 def test_service_validation_error_is_converted_to_a_row_error(tmp_path):
@@ -298,20 +384,28 @@ def test_service_validation_error_is_converted_to_a_row_error(tmp_path):
 
 def test_unquoted_boundary_is_explained(tmp_path):
     path = tmp_path / "bad.csv"
-    path.write_text("code,name,kind,parent_code,boundary\n"
-                    'B1,分局,bureau,,{"type": "Polygon", "coordinates": [[[1, 2], [3, 4]]]}\n', encoding="utf-8")
+    path.write_text(
+        "code,name,kind,parent_code,boundary\n"
+        'B1,分局,bureau,,{"type": "Polygon", "coordinates": [[[1, 2], [3, 4]]]}\n',
+        encoding="utf-8",
+    )
     message = reject(path)
     assert "row 2: This row has 9 cells but the header has 5 columns" in message
 
 
 def test_header_without_required_column(tmp_path):
-    path = write_csv(tmp_path / "bad.csv", [["B1", "分局", ""]], header=["code", "name", "parent_code"])
+    path = write_csv(
+        tmp_path / "bad.csv", [["B1", "分局", ""]], header=["code", "name", "parent_code"]
+    )
     assert "row 1, field kind: The header has no column for this field" in reject(path)
 
 
 def test_json_row_numbers_are_item_positions(tmp_path):
-    items = [*as_objects(TREE[:3]), "not an object", {"code": "G9", "name": "网格", "kind": "grid",
-                                                       "parent_code": 7}]
+    items = [
+        *as_objects(TREE[:3]),
+        "not an object",
+        {"code": "G9", "name": "网格", "kind": "grid", "parent_code": 7},
+    ]
     path = tmp_path / "bad.json"
     path.write_text(json.dumps(items), encoding="utf-8")
     message = reject(path)
@@ -344,7 +438,9 @@ def test_dry_run_writes_nothing(tmp_path):
 
 
 def test_dry_run_still_reports_errors(tmp_path):
-    message = reject(write_csv(tmp_path / "bad.csv", bad_rows(["G9", "错挂网格", "grid", "P1", ""])), "--dry-run")
+    message = reject(
+        write_csv(tmp_path / "bad.csv", bad_rows(["G9", "错挂网格", "grid", "P1", ""])), "--dry-run"
+    )
     assert "row 8, field parent_code" in message
 
 
@@ -369,18 +465,32 @@ class FakeTerminal(io.StringIO):
 
 
 def test_progress_on_a_terminal_for_large_files(tmp_path):
-    rows = [["B1", "分局", "bureau", "", ""]] + [[f"S{i}", f"第{i}派出所", "station", "B1", ""] for i in range(399)]
+    rows = [["B1", "分局", "bureau", "", ""]] + [
+        [f"S{i}", f"第{i}派出所", "station", "B1", ""] for i in range(399)
+    ]
     stderr = FakeTerminal()
-    call_command("import_territory", str(write_csv(tmp_path / "big.csv", rows)), stdout=io.StringIO(), stderr=stderr)
+    call_command(
+        "import_territory",
+        str(write_csv(tmp_path / "big.csv", rows)),
+        stdout=io.StringIO(),
+        stderr=stderr,
+    )
 
     assert "Importing units: 400 / 400" in stderr.getvalue()
     assert Unit.objects.count() == 400
 
 
 def test_no_progress_when_not_a_terminal(tmp_path):
-    rows = [["B1", "分局", "bureau", "", ""]] + [[f"S{i}", f"第{i}派出所", "station", "B1", ""] for i in range(399)]
+    rows = [["B1", "分局", "bureau", "", ""]] + [
+        [f"S{i}", f"第{i}派出所", "station", "B1", ""] for i in range(399)
+    ]
     stderr = io.StringIO()
-    call_command("import_territory", str(write_csv(tmp_path / "big.csv", rows)), stdout=io.StringIO(), stderr=stderr)
+    call_command(
+        "import_territory",
+        str(write_csv(tmp_path / "big.csv", rows)),
+        stdout=io.StringIO(),
+        stderr=stderr,
+    )
     assert stderr.getvalue() == ""
 
 
@@ -396,9 +506,14 @@ def test_errors_are_translated_in_the_active_language(tmp_path, monkeypatch):
     }
     catalogue = trans_real.translation("zh-hans")
     real_gettext = catalogue.gettext
-    monkeypatch.setattr(catalogue, "gettext", lambda message: zh.get(message) or real_gettext(message))
-    path = write_csv(tmp_path / "bad.csv", [["G9", "网格", "网格", "V404", ""]],
-                     header=["编码", "名称", "类型", "上级编码", "边界"])
+    monkeypatch.setattr(
+        catalogue, "gettext", lambda message: zh.get(message) or real_gettext(message)
+    )
+    path = write_csv(
+        tmp_path / "bad.csv",
+        [["G9", "网格", "网格", "V404", ""]],
+        header=["编码", "名称", "类型", "上级编码", "边界"],
+    )
 
     with translation.override("zh-hans"):
         message = reject(path)

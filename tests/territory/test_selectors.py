@@ -27,7 +27,11 @@ def test_station_chief_sees_only_their_station(county):
 
 def test_station_chief_sees_only_their_stations_assignments(county):
     rows = selectors.responsibilities_visible(actor=county.east.chief)
-    assert {r.user for r in rows} == {county.east.officer, county.east.auxiliary, county.east.grid_worker}
+    assert {r.user for r in rows} == {
+        county.east.officer,
+        county.east.auxiliary,
+        county.east.grid_worker,
+    }
 
 
 def test_commander_sees_the_whole_county(county):
@@ -42,7 +46,10 @@ def test_unit_outside_scope_is_not_found(county):
 def test_responsible_here_names_one_person_per_tier_for_a_grid(county):
     here = selectors.responsible_here(actor=county.commander, unit=county.east.grid)
     assert (here.sector.user, here.village.user, here.grid.user) == (
-        county.east.officer, county.east.auxiliary, county.east.grid_worker)
+        county.east.officer,
+        county.east.auxiliary,
+        county.east.grid_worker,
+    )
     assert here.station == county.east.station
 
 
@@ -56,7 +63,9 @@ def test_responsible_here_uses_the_assignment_current_on_the_date(county):
 
     earlier = UserFactory(role="grid_worker")
     responsible(earlier, county.east.grid, since=dt.date(2025, 1, 1), until=dt.date(2025, 12, 31))
-    here = selectors.responsible_here(actor=county.commander, unit=county.east.grid, on=dt.date(2025, 6, 1))
+    here = selectors.responsible_here(
+        actor=county.commander, unit=county.east.grid, on=dt.date(2025, 6, 1)
+    )
     assert here.grid.user == earlier
 
 
@@ -67,8 +76,12 @@ def test_responsible_here_is_refused_outside_scope(county):
 
 def test_grid_at_point_finds_the_grid_containing_it(county):
     # The east grid covers lng 114.80–114.81, lat 33.70–33.71 (see tests/factories.py).
-    assert selectors.grid_at_point(actor=county.commander, lng=114.805, lat=33.705) == county.east.grid
-    assert selectors.grid_at_point(actor=county.commander, lng=114.905, lat=33.705) == county.west.grid
+    assert (
+        selectors.grid_at_point(actor=county.commander, lng=114.805, lat=33.705) == county.east.grid
+    )
+    assert (
+        selectors.grid_at_point(actor=county.commander, lng=114.905, lat=33.705) == county.west.grid
+    )
     assert selectors.grid_at_point(actor=county.commander, lng=114.85, lat=33.705) is None
 
 
@@ -79,7 +92,9 @@ def test_grid_at_point_respects_scope(county):
 def test_my_area_for_an_auxiliary_lists_their_grids_with_grid_workers(county):
     area = selectors.my_area(actor=county.east.auxiliary)
     assert area.scope == county.east.village
-    assert [(row.unit, row.holder.user) for row in area.rows] == [(county.east.grid, county.east.grid_worker)]
+    assert [(row.unit, row.holder.user) for row in area.rows] == [
+        (county.east.grid, county.east.grid_worker)
+    ]
     assert [r.unit for r in area.own] == [county.east.village]
 
 
@@ -92,4 +107,6 @@ def test_my_area_for_a_user_without_scope_is_empty(db):
 
 def test_units_visible_filters_by_kind(county):
     assert list(selectors.units_visible(actor=county.commander, kind=UnitKind.STATION)) == [
-        county.east.station, county.west.station]
+        county.east.station,
+        county.west.station,
+    ]

@@ -50,10 +50,18 @@ class ApiTokenAdmin(admin.ModelAdmin):
         from concord.accounts.tokens import api_token_issue
 
         token, plain = api_token_issue(actor=request.user, user=obj.user, name=obj.name)
-        obj.pk, obj.key_prefix, obj.key_hash, obj.created_at = token.pk, token.key_prefix, token.key_hash, token.created_at
+        obj.pk, obj.key_prefix, obj.key_hash, obj.created_at = (
+            token.pk,
+            token.key_prefix,
+            token.key_hash,
+            token.created_at,
+        )
         obj._state.adding = False
-        self.message_user(request, _("Copy the token now, it is not shown again: %(token)s") % {"token": plain},
-                          messages.WARNING)
+        self.message_user(
+            request,
+            _("Copy the token now, it is not shown again: %(token)s") % {"token": plain},
+            messages.WARNING,
+        )
 
     @admin.action(description=_("Revoke the selected tokens"), permissions=["view"])
     def revoke(self, request, queryset):

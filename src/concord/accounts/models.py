@@ -36,10 +36,16 @@ ROLE_SCOPE_KINDS: dict[str, tuple[str, ...]] = {
 
 class User(AbstractUser):
     display_name = models.CharField(_("name"), max_length=50, blank=True)
-    role = models.CharField(_("role"), max_length=32, choices=Role.choices, default=Role.GRID_WORKER)
+    role = models.CharField(
+        _("role"), max_length=32, choices=Role.choices, default=Role.GRID_WORKER
+    )
     scope_unit = models.ForeignKey(
-        "territory.Unit", verbose_name=_("scope"), null=True, blank=True,
-        on_delete=models.PROTECT, related_name="scoped_users",
+        "territory.Unit",
+        verbose_name=_("scope"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="scoped_users",
         help_text=_("The user sees this unit and everything under it, nothing else."),
     )
     phone = models.CharField(_("phone"), max_length=32, blank=True)
@@ -59,8 +65,12 @@ class ApiToken(models.Model):
     (concord.accounts.tokens). The account's role and scope unit decide what the token may do.
     """
 
-    user = models.ForeignKey(User, verbose_name=_("acts as"), on_delete=models.PROTECT, related_name="api_tokens")
-    name = models.CharField(_("name"), max_length=100, help_text=_("Which system uses the token, e.g. “12345 hotline”."))
+    user = models.ForeignKey(
+        User, verbose_name=_("acts as"), on_delete=models.PROTECT, related_name="api_tokens"
+    )
+    name = models.CharField(
+        _("name"), max_length=100, help_text=_("Which system uses the token, e.g. “12345 hotline”.")
+    )
     key_prefix = models.CharField(_("key prefix"), max_length=8, db_index=True, editable=False)
     key_hash = models.CharField(_("key hash"), max_length=64, unique=True, editable=False)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)

@@ -10,17 +10,29 @@ from concord.audit.services import audit_record
 def _client(request) -> dict:
     if request is None:
         return {}
-    return {"ip": request.META.get("REMOTE_ADDR"), "agent": request.META.get("HTTP_USER_AGENT", "")[:200]}
+    return {
+        "ip": request.META.get("REMOTE_ADDR"),
+        "agent": request.META.get("HTTP_USER_AGENT", "")[:200],
+    }
 
 
 @receiver(user_logged_in)
 def audit_login(sender, request, user, **kwargs):
     with transaction.atomic():
-        audit_record(actor=user, action="accounts.login", target=user, unit=user.scope_unit, data=_client(request))
+        audit_record(
+            actor=user,
+            action="accounts.login",
+            target=user,
+            unit=user.scope_unit,
+            data=_client(request),
+        )
 
 
 @receiver(user_login_failed)
 def audit_login_failed(sender, credentials, request=None, **kwargs):
     with transaction.atomic():
-        audit_record(actor=None, action="accounts.login_failed",
-                     data={"username": str(credentials.get("username", ""))[:150], **_client(request)})
+        audit_record(
+            actor=None,
+            action="accounts.login_failed",
+            data={"username": str(credentials.get("username", ""))[:150], **_client(request)},
+        )

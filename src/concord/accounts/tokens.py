@@ -26,7 +26,9 @@ def token_hash(token: str) -> str:
 
 
 def _may_manage_tokens(actor: User) -> bool:
-    return bool(actor is not None and actor.is_active and (actor.is_superuser or actor.role == Role.ADMIN))
+    return bool(
+        actor is not None and actor.is_active and (actor.is_superuser or actor.role == Role.ADMIN)
+    )
 
 
 @transaction.atomic
@@ -45,9 +47,16 @@ def api_token_issue(*, actor: User, user: User, name: str) -> tuple[ApiToken, st
     if errors:
         raise ValidationError(errors)
     plain = secrets.token_urlsafe(32)
-    token = ApiToken.objects.create(user=user, name=name, key_prefix=plain[:PREFIX_LENGTH], key_hash=token_hash(plain))
-    audit_record(actor=actor, action="accounts.api_token_issue", target=token, unit=user.scope_unit,
-                 data={"user": user.username, "name": name, "key_prefix": token.key_prefix})
+    token = ApiToken.objects.create(
+        user=user, name=name, key_prefix=plain[:PREFIX_LENGTH], key_hash=token_hash(plain)
+    )
+    audit_record(
+        actor=actor,
+        action="accounts.api_token_issue",
+        target=token,
+        unit=user.scope_unit,
+        data={"user": user.username, "name": name, "key_prefix": token.key_prefix},
+    )
     return token, plain
 
 
@@ -60,8 +69,13 @@ def api_token_revoke(*, actor: User, token: ApiToken) -> ApiToken:
     if token.revoked_at is None:
         token.revoked_at = timezone.now()
         token.save(update_fields=["revoked_at"])
-        audit_record(actor=actor, action="accounts.api_token_revoke", target=token, unit=token.user.scope_unit,
-                     data={"user": token.user.username, "name": token.name, "key_prefix": token.key_prefix})
+        audit_record(
+            actor=actor,
+            action="accounts.api_token_revoke",
+            target=token,
+            unit=token.user.scope_unit,
+            data={"user": token.user.username, "name": token.name, "key_prefix": token.key_prefix},
+        )
     return token
 
 
@@ -70,8 +84,9 @@ def api_token_verify(token: str, *, now: dt.datetime | None = None) -> ApiToken 
     if not isinstance(token, str) or not _TOKEN_SHAPE.fullmatch(token):
         return None
     digest = token_hash(token)
-    candidates = (ApiToken.objects.filter(key_prefix=token[:PREFIX_LENGTH], revoked_at__isnull=True)
-                  .select_related("user", "user__scope_unit"))
+    candidates = ApiToken.objects.filter(
+        key_prefix=token[:PREFIX_LENGTH], revoked_at__isnull=True
+    ).select_related("user", "user__scope_unit")
     found = None
     for candidate in candidates:
         if hmac.compare_digest(candidate.key_hash, digest):

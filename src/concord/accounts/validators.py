@@ -10,7 +10,8 @@ class CharacterClassValidator:
         has_digit = any(c.isdigit() for c in password)
         if not (has_letter and has_digit):
             raise ValidationError(
-                _("The password must contain both letters and digits."), code="password_character_classes"
+                _("The password must contain both letters and digits."),
+                code="password_character_classes",
             )
 
     def get_help_text(self) -> str:

@@ -10,8 +10,12 @@ from django.utils.translation import gettext_lazy as _
 class AuditEntry(models.Model):
     at = models.DateTimeField(_("time"), default=timezone.now, db_index=True)
     actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("actor"), null=True, blank=True,
-        on_delete=models.PROTECT, related_name="+",
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("actor"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
     )
     # Kept as written at the time, so the row still reads right if the account is renamed.
     actor_label = models.CharField(_("actor"), max_length=150, blank=True)
@@ -19,8 +23,12 @@ class AuditEntry(models.Model):
     target_type = models.CharField(_("record type"), max_length=64, blank=True)
     target_id = models.CharField(_("record"), max_length=64, blank=True)
     unit = models.ForeignKey(
-        "territory.Unit", verbose_name=_("unit"), null=True, blank=True,
-        on_delete=models.PROTECT, related_name="+",
+        "territory.Unit",
+        verbose_name=_("unit"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
     )
     data = models.JSONField(_("details"), default=dict, blank=True, encoder=DjangoJSONEncoder)
 

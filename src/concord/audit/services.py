@@ -16,7 +16,9 @@ def audit_record(
     """Write one audit row. Must run inside the caller's transaction, so the row and the change
     it describes are committed or rolled back together."""
     if not transaction.get_connection().in_atomic_block:
-        raise RuntimeError("audit_record must be called inside the transaction of the change it records")
+        raise RuntimeError(
+            "audit_record must be called inside the transaction of the change it records"
+        )
     return AuditEntry.objects.create(
         actor=actor if getattr(actor, "pk", None) else None,
         actor_label=getattr(actor, "username", "") or "system",

@@ -20,9 +20,15 @@ def navigation(request):
     if user is None or not user.is_authenticated:
         return {"nav_items": []}
     items = [
-        {"url": reverse(name), "label": label, "active": request.resolver_match is not None
-         and request.resolver_match.view_name == name}
+        {
+            "url": reverse(name),
+            "label": label,
+            "active": request.resolver_match is not None
+            and request.resolver_match.view_name == name,
+        }
         for name, label, roles in NAV_ITEMS
-        if roles is None or user.role in roles or (name.startswith("admin:") and user.is_staff and roles is None)
+        if roles is None
+        or user.role in roles
+        or (name.startswith("admin:") and user.is_staff and roles is None)
     ]
     return {"nav_items": items}

@@ -43,7 +43,9 @@ class StaleVersionOut(Schema):
 
 
 class FieldErrorOut(Schema):
-    loc: list[str | int] = Field(description='Where the problem is, e.g. ["body", "payload", "parties", 1, "id_number"].')
+    loc: list[str | int] = Field(
+        description='Where the problem is, e.g. ["body", "payload", "parties", 1, "id_number"].'
+    )
     msg: str
     type: str
     ctx: dict[str, Any] | None = None
@@ -53,7 +55,12 @@ class ValidationErrorOut(Schema):
     detail: list[FieldErrorOut]
 
 
-READ_ERRORS: dict[int, type[Schema]] = {401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 422: ValidationErrorOut}
+READ_ERRORS: dict[int, type[Schema]] = {
+    401: ErrorOut,
+    403: ErrorOut,
+    404: ErrorOut,
+    422: ValidationErrorOut,
+}
 WRITE_ERRORS: dict[int, type[Schema]] = {400: ErrorOut, **READ_ERRORS, 409: StaleVersionOut}
 
 
@@ -92,7 +99,9 @@ def _aware_in_range(value: dt.datetime) -> dt.datetime:
 
 SafeDate = Annotated[dt.date, AfterValidator(_date_in_range)]
 SafeDateTime = Annotated[dt.datetime, AfterValidator(_aware_in_range)]
-Version = Annotated[int, Field(ge=1, le=MAX_INT, description="The case's `version` as you last read it.")]
+Version = Annotated[
+    int, Field(ge=1, le=MAX_INT, description="The case's `version` as you last read it.")
+]
 Username = Annotated[str, Field(min_length=1, max_length=150)]
 Note = Annotated[str, Field(max_length=5000)]
 LevelCode = Literal[tuple(Level.values)]  # type: ignore[valid-type]
@@ -112,7 +121,9 @@ class Input(Schema):
 class PartyIn(Input):
     name: str = Field(max_length=50)
     role: PartyRole = Party.Role.APPLICANT.value
-    id_number: str = Field("", max_length=32, description="18 digits (15-digit numbers are upgraded).")
+    id_number: str = Field(
+        "", max_length=32, description="18 digits (15-digit numbers are upgraded)."
+    )
     phone: str = Field("", max_length=32)
     address: str = Field("", max_length=200)
     sex: Sex = Field("", description="Derived from the ID number when one is given.")
@@ -122,15 +133,20 @@ class PartyIn(Input):
 class DisputeRegisterIn(Input):
     title: str = Field(max_length=120)
     category: str = Field(max_length=32, description="A main category code, e.g. `neighbour`.")
-    subtype: str = Field("", max_length=32, description="A sub-type code of the category, e.g. `neighbour.drainage`.")
+    subtype: str = Field(
+        "", max_length=32, description="A sub-type code of the category, e.g. `neighbour.drainage`."
+    )
     grid: str = Field(max_length=32, description="The code of the grid where the dispute is.")
     channel: ChannelCode = Channel.API.value
     description: str = Field("", max_length=10000)
-    found_at: SafeDateTime | None = Field(None, description="Defaults to now; a time without offset is local time.")
+    found_at: SafeDateTime | None = Field(
+        None, description="Defaults to now; a time without offset is local time."
+    )
     began_on: SafeDate | None = None
     people_involved: int = Field(2, ge=1, le=1_000_000)
-    amount_involved: Decimal | None = Field(None, ge=0, max_digits=14, decimal_places=2, allow_inf_nan=False,
-                                            description="Yuan.")
+    amount_involved: Decimal | None = Field(
+        None, ge=0, max_digits=14, decimal_places=2, allow_inf_nan=False, description="Yuan."
+    )
     level: LevelCode = Level.YELLOW.value
     parties: list[PartyIn] = Field(default_factory=list, max_length=200)
 
@@ -143,7 +159,9 @@ class DisputeFilterIn(Input):
     overdue: bool = Field(False, description="Only cases with an open task past its due time.")
     found_from: SafeDate | None = None
     found_to: SafeDate | None = None
-    q: str = Field("", max_length=100, description="Case number, title, description or party name contains.")
+    q: str = Field(
+        "", max_length=100, description="Case number, title, description or party name contains."
+    )
     open_only: bool = False
     limit: int = Field(50, ge=1, le=200)
     offset: int = Field(0, ge=0, le=MAX_INT)
@@ -155,12 +173,21 @@ class ActionIn(Input):
 
 class AssessIn(ActionIn):
     answers: dict[Annotated[str, Field(max_length=40)], bool] = Field(
-        default_factory=dict, max_length=100,
-        description="Checklist item code → yes/no (see docs/risk.md); the engine grades the case from them.")
-    level: LevelCode | None = Field(None, description="Professional judgement: a level other than the checklist's "
-                                    "needs reasons; below the rules' minimum it is refused.")
-    reasons: list[Annotated[str, Field(max_length=500)]] = Field(default_factory=list, max_length=50)
-    lead_leader: Username | None = Field(None, description="Username of the bureau commander who owns a red case.")
+        default_factory=dict,
+        max_length=100,
+        description="Checklist item code → yes/no (see docs/risk.md); the engine grades the case from them.",
+    )
+    level: LevelCode | None = Field(
+        None,
+        description="Professional judgement: a level other than the checklist's "
+        "needs reasons; below the rules' minimum it is refused.",
+    )
+    reasons: list[Annotated[str, Field(max_length=500)]] = Field(
+        default_factory=list, max_length=50
+    )
+    lead_leader: Username | None = Field(
+        None, description="Username of the bureau commander who owns a red case."
+    )
 
 
 class ChangeLevelIn(ActionIn):
@@ -185,7 +212,9 @@ class RequiredNoteIn(ActionIn):
 class OutcomeIn(ActionIn):
     outcome: Outcome
     note: Note = Field(min_length=1)
-    transferred_to: str = Field("", max_length=100, description="Required when the outcome is `transferred`.")
+    transferred_to: str = Field(
+        "", max_length=100, description="Required when the outcome is `transferred`."
+    )
 
 
 class FollowUpIn(ActionIn):
@@ -312,9 +341,12 @@ class DisputeOut(Schema):
     parties: list[PartyOut]
     assessment: AssessmentOut | None
     open_tasks: list[TaskOut]
-    actions: list[str] = Field(description=(
-        "What the caller may do to the case now: workflow action names such as `start_mediation`, each the "
-        "endpoint `POST /api/disputes/{case_number}/start-mediation`; `reassign` is `POST …/assign` too."))
+    actions: list[str] = Field(
+        description=(
+            "What the caller may do to the case now: workflow action names such as `start_mediation`, each the "
+            "endpoint `POST /api/disputes/{case_number}/start-mediation`; `reassign` is `POST …/assign` too."
+        )
+    )
 
 
 class EventOut(Schema):
@@ -340,9 +372,16 @@ def _category(category: Category) -> dict[str, str]:
 
 def _task(task: Task, now: dt.datetime) -> dict[str, Any]:
     return {
-        "id": task.pk, "case_number": task.dispute.case_number, "kind": task.kind, "title": task.title,
-        "due_at": task.due_at, "state": task.state, "level": task.level, "assignee": _username(task.assignee),
-        "overdue": task.state == Task.State.OPEN and task.due_at < now, "completed_at": task.completed_at,
+        "id": task.pk,
+        "case_number": task.dispute.case_number,
+        "kind": task.kind,
+        "title": task.title,
+        "due_at": task.due_at,
+        "state": task.state,
+        "level": task.level,
+        "assignee": _username(task.assignee),
+        "overdue": task.state == Task.State.OPEN and task.due_at < now,
+        "completed_at": task.completed_at,
         "waive_reason": task.waive_reason,
     }
 
@@ -350,28 +389,56 @@ def _task(task: Task, now: dt.datetime) -> dict[str, Any]:
 def _detail(actor: User, dispute: Dispute) -> dict[str, Any]:
     now = timezone.now()
     assessment = dispute.assessment
-    open_tasks = selectors.tasks_visible(actor=actor).filter(dispute=dispute, state=Task.State.OPEN).order_by("due_at", "id")
+    open_tasks = (
+        selectors.tasks_visible(actor=actor)
+        .filter(dispute=dispute, state=Task.State.OPEN)
+        .order_by("due_at", "id")
+    )
     return {
-        "case_number": dispute.case_number, "title": dispute.title, "description": dispute.description,
+        "case_number": dispute.case_number,
+        "title": dispute.title,
+        "description": dispute.description,
         "category": _category(dispute.category),
         "subtype": _category(dispute.subtype) if dispute.subtype else None,
         "grid": {"code": dispute.grid.code, "name": dispute.grid.name},
         "station": {"code": dispute.station.code, "name": dispute.station.name},
-        "channel": dispute.channel, "level": dispute.level, "status": dispute.status,
-        "handling_tier": dispute.handling_tier, "found_at": dispute.found_at, "began_on": dispute.began_on,
-        "people_involved": dispute.people_involved, "amount_involved": dispute.amount_involved,
-        "owner": _username(dispute.owner), "lead_leader": _username(dispute.lead_leader),
-        "registered_by": dispute.registered_by.username, "outcome_note": dispute.outcome_note,
-        "transferred_to": dispute.transferred_to, "closed_at": dispute.closed_at,
-        "created_at": dispute.created_at, "updated_at": dispute.updated_at, "version": dispute.version,
+        "channel": dispute.channel,
+        "level": dispute.level,
+        "status": dispute.status,
+        "handling_tier": dispute.handling_tier,
+        "found_at": dispute.found_at,
+        "began_on": dispute.began_on,
+        "people_involved": dispute.people_involved,
+        "amount_involved": dispute.amount_involved,
+        "owner": _username(dispute.owner),
+        "lead_leader": _username(dispute.lead_leader),
+        "registered_by": dispute.registered_by.username,
+        "outcome_note": dispute.outcome_note,
+        "transferred_to": dispute.transferred_to,
+        "closed_at": dispute.closed_at,
+        "created_at": dispute.created_at,
+        "updated_at": dispute.updated_at,
+        "version": dispute.version,
         "parties": [
-            {"id": p.pk, "role": p.role, "name": p.name, "id_number": mask_id_number(p.id_number),
-             "phone": mask_phone(p.phone), "address": mask_address(p.address), "sex": p.sex}
+            {
+                "id": p.pk,
+                "role": p.role,
+                "name": p.name,
+                "id_number": mask_id_number(p.id_number),
+                "phone": mask_phone(p.phone),
+                "address": mask_address(p.address),
+                "sex": p.sex,
+            }
             for p in dispute.parties.all()
         ],
-        "assessment": None if assessment is None else {
-            "level": assessment.level, "score": assessment.score, "reasons": [_reason_text(r) for r in assessment.reasons],
-            "instrument_version": assessment.instrument_version, "assessed_at": assessment.assessed_at,
+        "assessment": None
+        if assessment is None
+        else {
+            "level": assessment.level,
+            "score": assessment.score,
+            "reasons": [_reason_text(r) for r in assessment.reasons],
+            "instrument_version": assessment.instrument_version,
+            "assessed_at": assessment.assessed_at,
             "assessed_by": assessment.assessed_by.username,
         },
         "open_tasks": [_task(t, now) for t in open_tasks],
@@ -381,17 +448,27 @@ def _detail(actor: User, dispute: Dispute) -> dict[str, Any]:
 
 def _visible(actor: User, case_number: str) -> Dispute:
     """The case if the actor may see it; Dispute.DoesNotExist (404) otherwise, whether it exists or not."""
-    if len(case_number) > Dispute._meta.get_field("case_number").max_length or "\x00" in case_number:
+    if (
+        len(case_number) > Dispute._meta.get_field("case_number").max_length
+        or "\x00" in case_number
+    ):
         raise Dispute.DoesNotExist
     return selectors.dispute_get(actor=actor, case_number=case_number)
 
 
 def _users(**usernames: str | None) -> dict[str, User | None]:
     """Resolve usernames named by body fields; unknown ones are a 422 naming the field."""
-    found = {u.username: u for u in User.objects.filter(username__in=[n for n in usernames.values() if n],
-                                                        is_active=True)}
-    errors = {field: _("No active account “%(username)s”.") % {"username": name}
-              for field, name in usernames.items() if name and name not in found}
+    found = {
+        u.username: u
+        for u in User.objects.filter(
+            username__in=[n for n in usernames.values() if n], is_active=True
+        )
+    }
+    errors = {
+        field: _("No active account “%(username)s”.") % {"username": name}
+        for field, name in usernames.items()
+        if name and name not in found
+    }
     if errors:
         raise ValidationError(errors)
     return {field: found[name] if name else None for field, name in usernames.items()}
@@ -406,33 +483,59 @@ def _act(request, case_number: str, service, **data: Any) -> dict[str, Any]:
 # --- endpoints -------------------------------------------------------------------------------------
 
 
-@router.get("/categories", response={200: list[CategoryOut], **READ_ERRORS}, operation_id="categories_list",
-            summary="The dispute taxonomy: active categories and their sub-types")
+@router.get(
+    "/categories",
+    response={200: list[CategoryOut], **READ_ERRORS},
+    operation_id="categories_list",
+    summary="The dispute taxonomy: active categories and their sub-types",
+)
 def categories_list(request):
-    subtypes = Category.objects.filter(parent__isnull=False, is_active=True).order_by("sort_order", "code")
+    subtypes = Category.objects.filter(parent__isnull=False, is_active=True).order_by(
+        "sort_order", "code"
+    )
     by_parent: dict[int, list[dict[str, str]]] = {}
     for sub in subtypes:
         by_parent.setdefault(sub.parent_id, []).append(_category(sub))
-    return [{**_category(c), "subtypes": by_parent.get(c.pk, [])}
-            for c in Category.objects.filter(parent__isnull=True, is_active=True)]
+    return [
+        {**_category(c), "subtypes": by_parent.get(c.pk, [])}
+        for c in Category.objects.filter(parent__isnull=True, is_active=True)
+    ]
 
 
-@router.get("/disputes", response={200: DisputePageOut, **READ_ERRORS}, operation_id="disputes_list",
-            summary="The register of disputes in your area, filtered and paginated")
+@router.get(
+    "/disputes",
+    response={200: DisputePageOut, **READ_ERRORS},
+    operation_id="disputes_list",
+    summary="The register of disputes in your area, filtered and paginated",
+)
 def disputes_list(request, filters: Query[DisputeFilterIn]):
     data = filters.model_dump()
     limit, offset = data.pop("limit"), data.pop("offset")
     qs = selectors.dispute_list(actor=request.auth, filters=selectors.DisputeFilters(**data))
-    items = [{
-        "case_number": d.case_number, "title": d.title, "category": d.category.code, "level": d.level,
-        "status": d.status, "grid": d.grid.code, "station": d.station.code, "owner": _username(d.owner),
-        "found_at": d.found_at, "version": d.version,
-    } for d in qs[offset:offset + limit]]
+    items = [
+        {
+            "case_number": d.case_number,
+            "title": d.title,
+            "category": d.category.code,
+            "level": d.level,
+            "status": d.status,
+            "grid": d.grid.code,
+            "station": d.station.code,
+            "owner": _username(d.owner),
+            "found_at": d.found_at,
+            "version": d.version,
+        }
+        for d in qs[offset : offset + limit]
+    ]
     return {"count": qs.count(), "limit": limit, "offset": offset, "items": items}
 
 
-@router.post("/disputes", response={201: DisputeOut, **WRITE_ERRORS}, operation_id="dispute_register",
-             summary="Register a dispute (a new case with its number for life)")
+@router.post(
+    "/disputes",
+    response={201: DisputeOut, **WRITE_ERRORS},
+    operation_id="dispute_register",
+    summary="Register a dispute (a new case with its number for life)",
+)
 def dispute_register(request, payload: DisputeRegisterIn):
     actor = request.auth
     category = Category.objects.filter(code=payload.category).first()
@@ -448,110 +551,244 @@ def dispute_register(request, payload: DisputeRegisterIn):
     if errors:
         raise ValidationError(errors)
     dispute = services.dispute_register(
-        actor=actor, title=payload.title, category=category, subtype=subtype, grid=grid, channel=payload.channel,
-        description=payload.description, found_at=payload.found_at, began_on=payload.began_on,
-        people_involved=payload.people_involved, amount_involved=payload.amount_involved, level=payload.level,
+        actor=actor,
+        title=payload.title,
+        category=category,
+        subtype=subtype,
+        grid=grid,
+        channel=payload.channel,
+        description=payload.description,
+        found_at=payload.found_at,
+        began_on=payload.began_on,
+        people_involved=payload.people_involved,
+        amount_involved=payload.amount_involved,
+        level=payload.level,
         parties=[services.PartyInput(**p.model_dump()) for p in payload.parties],
     )
     return Reply(201, _detail(actor, _visible(actor, dispute.case_number)))
 
 
-@router.get("/disputes/{case_number}", response={200: DisputeOut, **READ_ERRORS}, operation_id="dispute_detail",
-            summary="One case: parties (masked), assessment, open tasks and what you may do next")
+@router.get(
+    "/disputes/{case_number}",
+    response={200: DisputeOut, **READ_ERRORS},
+    operation_id="dispute_detail",
+    summary="One case: parties (masked), assessment, open tasks and what you may do next",
+)
 def dispute_detail(request, case_number: str):
     return _detail(request.auth, _visible(request.auth, case_number))
 
 
-@router.get("/disputes/{case_number}/events", response={200: list[EventOut], **READ_ERRORS},
-            operation_id="dispute_events", summary="The case's timeline, oldest first")
+@router.get(
+    "/disputes/{case_number}/events",
+    response={200: list[EventOut], **READ_ERRORS},
+    operation_id="dispute_events",
+    summary="The case's timeline, oldest first",
+)
 def dispute_events(request, case_number: str):
     actor = request.auth
-    return [{"at": e.at, "actor": e.actor.username, "action": e.action, "from_status": e.from_status,
-             "to_status": e.to_status, "changes": e.changes, "note": e.note}
-            for e in selectors.dispute_timeline(actor=actor, dispute=_visible(actor, case_number))]
+    return [
+        {
+            "at": e.at,
+            "actor": e.actor.username,
+            "action": e.action,
+            "from_status": e.from_status,
+            "to_status": e.to_status,
+            "changes": e.changes,
+            "note": e.note,
+        }
+        for e in selectors.dispute_timeline(actor=actor, dispute=_visible(actor, case_number))
+    ]
 
 
-@router.get("/disputes/{case_number}/tasks", response={200: list[TaskOut], **READ_ERRORS},
-            operation_id="dispute_tasks", summary="The case's checklist: every task, open or not")
+@router.get(
+    "/disputes/{case_number}/tasks",
+    response={200: list[TaskOut], **READ_ERRORS},
+    operation_id="dispute_tasks",
+    summary="The case's checklist: every task, open or not",
+)
 def dispute_tasks(request, case_number: str):
     actor = request.auth
     dispute = _visible(actor, case_number)
     now = timezone.now()
-    return [_task(t, now) for t in selectors.tasks_visible(actor=actor).filter(dispute=dispute).order_by("due_at", "id")]
+    return [
+        _task(t, now)
+        for t in selectors.tasks_visible(actor=actor)
+        .filter(dispute=dispute)
+        .order_by("due_at", "id")
+    ]
 
 
-@router.post("/disputes/{case_number}/assess", response={200: DisputeOut, **WRITE_ERRORS},
-             operation_id="dispute_assess", summary="Record a risk assessment and set the level from it")
+@router.post(
+    "/disputes/{case_number}/assess",
+    response={200: DisputeOut, **WRITE_ERRORS},
+    operation_id="dispute_assess",
+    summary="Record a risk assessment and set the level from it",
+)
 def dispute_assess(request, case_number: str, payload: AssessIn):
     users = _users(lead_leader=payload.lead_leader)
-    return _act(request, case_number, services.dispute_assess, expected_version=payload.expected_version,
-                answers=payload.answers, level=payload.level, reasons=payload.reasons,
-                lead_leader=users["lead_leader"])
+    return _act(
+        request,
+        case_number,
+        services.dispute_assess,
+        expected_version=payload.expected_version,
+        answers=payload.answers,
+        level=payload.level,
+        reasons=payload.reasons,
+        lead_leader=users["lead_leader"],
+    )
 
 
-@router.post("/disputes/{case_number}/change-level", response={200: DisputeOut, **WRITE_ERRORS},
-             operation_id="dispute_change_level", summary="Re-grade a case already in hand")
+@router.post(
+    "/disputes/{case_number}/change-level",
+    response={200: DisputeOut, **WRITE_ERRORS},
+    operation_id="dispute_change_level",
+    summary="Re-grade a case already in hand",
+)
 def dispute_change_level(request, case_number: str, payload: ChangeLevelIn):
     users = _users(lead_leader=payload.lead_leader)
-    return _act(request, case_number, services.dispute_change_level, expected_version=payload.expected_version,
-                level=payload.level, reasons=payload.reasons, lead_leader=users["lead_leader"])
+    return _act(
+        request,
+        case_number,
+        services.dispute_change_level,
+        expected_version=payload.expected_version,
+        level=payload.level,
+        reasons=payload.reasons,
+        lead_leader=users["lead_leader"],
+    )
 
 
-@router.post("/disputes/{case_number}/assign", response={200: DisputeOut, **WRITE_ERRORS},
-             operation_id="dispute_assign", summary="Hand the case to its owner (or to a new owner)")
+@router.post(
+    "/disputes/{case_number}/assign",
+    response={200: DisputeOut, **WRITE_ERRORS},
+    operation_id="dispute_assign",
+    summary="Hand the case to its owner (or to a new owner)",
+)
 def dispute_assign(request, case_number: str, payload: AssignIn):
     users = _users(owner=payload.owner, lead_leader=payload.lead_leader)
-    return _act(request, case_number, services.dispute_assign, expected_version=payload.expected_version,
-                owner=users["owner"], lead_leader=users["lead_leader"])
+    return _act(
+        request,
+        case_number,
+        services.dispute_assign,
+        expected_version=payload.expected_version,
+        owner=users["owner"],
+        lead_leader=users["lead_leader"],
+    )
 
 
-@router.post("/disputes/{case_number}/start-mediation", response={200: DisputeOut, **WRITE_ERRORS},
-             operation_id="dispute_start_mediation", summary="Start mediating")
+@router.post(
+    "/disputes/{case_number}/start-mediation",
+    response={200: DisputeOut, **WRITE_ERRORS},
+    operation_id="dispute_start_mediation",
+    summary="Start mediating",
+)
 def dispute_start_mediation(request, case_number: str, payload: NoteIn):
-    return _act(request, case_number, services.dispute_start_mediation, expected_version=payload.expected_version,
-                note=payload.note)
+    return _act(
+        request,
+        case_number,
+        services.dispute_start_mediation,
+        expected_version=payload.expected_version,
+        note=payload.note,
+    )
 
 
-@router.post("/disputes/{case_number}/record-outcome", response={200: DisputeOut, **WRITE_ERRORS},
-             operation_id="dispute_record_outcome", summary="Record the outcome: resolved, contained or transferred")
+@router.post(
+    "/disputes/{case_number}/record-outcome",
+    response={200: DisputeOut, **WRITE_ERRORS},
+    operation_id="dispute_record_outcome",
+    summary="Record the outcome: resolved, contained or transferred",
+)
 def dispute_record_outcome(request, case_number: str, payload: OutcomeIn):
-    return _act(request, case_number, services.dispute_record_outcome, expected_version=payload.expected_version,
-                outcome=payload.outcome, note=payload.note, transferred_to=payload.transferred_to)
+    return _act(
+        request,
+        case_number,
+        services.dispute_record_outcome,
+        expected_version=payload.expected_version,
+        outcome=payload.outcome,
+        note=payload.note,
+        transferred_to=payload.transferred_to,
+    )
 
 
-@router.post("/disputes/{case_number}/follow-up", response={200: DisputeOut, **WRITE_ERRORS},
-             operation_id="dispute_follow_up", summary="Record a follow-up visit")
+@router.post(
+    "/disputes/{case_number}/follow-up",
+    response={200: DisputeOut, **WRITE_ERRORS},
+    operation_id="dispute_follow_up",
+    summary="Record a follow-up visit",
+)
 def dispute_follow_up(request, case_number: str, payload: FollowUpIn):
-    return _act(request, case_number, services.dispute_follow_up, expected_version=payload.expected_version,
-                note=payload.note, matter_settled=payload.matter_settled, grievance_settled=payload.grievance_settled)
+    return _act(
+        request,
+        case_number,
+        services.dispute_follow_up,
+        expected_version=payload.expected_version,
+        note=payload.note,
+        matter_settled=payload.matter_settled,
+        grievance_settled=payload.grievance_settled,
+    )
 
 
-@router.post("/disputes/{case_number}/request-closure", response={200: DisputeOut, **WRITE_ERRORS},
-             operation_id="dispute_request_closure", summary="Ask for the case to be closed")
+@router.post(
+    "/disputes/{case_number}/request-closure",
+    response={200: DisputeOut, **WRITE_ERRORS},
+    operation_id="dispute_request_closure",
+    summary="Ask for the case to be closed",
+)
 def dispute_request_closure(request, case_number: str, payload: NoteIn):
-    return _act(request, case_number, services.dispute_request_closure, expected_version=payload.expected_version,
-                note=payload.note)
+    return _act(
+        request,
+        case_number,
+        services.dispute_request_closure,
+        expected_version=payload.expected_version,
+        note=payload.note,
+    )
 
 
-@router.post("/disputes/{case_number}/approve-closure", response={200: DisputeOut, **WRITE_ERRORS},
-             operation_id="dispute_approve_closure", summary="Approve closure (销号)")
+@router.post(
+    "/disputes/{case_number}/approve-closure",
+    response={200: DisputeOut, **WRITE_ERRORS},
+    operation_id="dispute_approve_closure",
+    summary="Approve closure (销号)",
+)
 def dispute_approve_closure(request, case_number: str, payload: NoteIn):
-    return _act(request, case_number, services.dispute_approve_closure, expected_version=payload.expected_version,
-                note=payload.note)
+    return _act(
+        request,
+        case_number,
+        services.dispute_approve_closure,
+        expected_version=payload.expected_version,
+        note=payload.note,
+    )
 
 
-@router.post("/disputes/{case_number}/reject-closure", response={200: DisputeOut, **WRITE_ERRORS},
-             operation_id="dispute_reject_closure", summary="Reject closure: more follow-up is needed")
+@router.post(
+    "/disputes/{case_number}/reject-closure",
+    response={200: DisputeOut, **WRITE_ERRORS},
+    operation_id="dispute_reject_closure",
+    summary="Reject closure: more follow-up is needed",
+)
 def dispute_reject_closure(request, case_number: str, payload: RequiredNoteIn):
-    return _act(request, case_number, services.dispute_reject_closure, expected_version=payload.expected_version,
-                note=payload.note)
+    return _act(
+        request,
+        case_number,
+        services.dispute_reject_closure,
+        expected_version=payload.expected_version,
+        note=payload.note,
+    )
 
 
-@router.post("/disputes/{case_number}/reopen", response={200: DisputeOut, **WRITE_ERRORS},
-             operation_id="dispute_reopen", summary="Reopen a closed case: the dispute recurred")
+@router.post(
+    "/disputes/{case_number}/reopen",
+    response={200: DisputeOut, **WRITE_ERRORS},
+    operation_id="dispute_reopen",
+    summary="Reopen a closed case: the dispute recurred",
+)
 def dispute_reopen(request, case_number: str, payload: RequiredNoteIn):
-    return _act(request, case_number, services.dispute_reopen, expected_version=payload.expected_version,
-                note=payload.note)
+    return _act(
+        request,
+        case_number,
+        services.dispute_reopen,
+        expected_version=payload.expected_version,
+        note=payload.note,
+    )
 
 
 TaskId = Annotated[int, Path(ge=1, le=MAX_ID)]
@@ -566,26 +803,44 @@ def _task_out(actor: User, task: Task) -> dict[str, Any]:
     return _task(_visible_task(actor, task.pk), timezone.now())
 
 
-@router.post("/tasks/{task_id}/complete", response={200: TaskOut, **TASK_ERRORS}, operation_id="task_complete",
-             summary="Mark a task done")
+@router.post(
+    "/tasks/{task_id}/complete",
+    response={200: TaskOut, **TASK_ERRORS},
+    operation_id="task_complete",
+    summary="Mark a task done",
+)
 def task_complete(request, task_id: TaskId, payload: TaskCompleteIn):
     actor = request.auth
-    task = services.task_complete(actor=actor, task=_visible_task(actor, task_id), note=payload.note)
+    task = services.task_complete(
+        actor=actor, task=_visible_task(actor, task_id), note=payload.note
+    )
     return _task_out(actor, task)
 
 
-@router.post("/tasks/{task_id}/waive", response={200: TaskOut, **TASK_ERRORS}, operation_id="task_waive",
-             summary="Waive a task that is no longer due, with the reason")
+@router.post(
+    "/tasks/{task_id}/waive",
+    response={200: TaskOut, **TASK_ERRORS},
+    operation_id="task_waive",
+    summary="Waive a task that is no longer due, with the reason",
+)
 def task_waive(request, task_id: TaskId, payload: TaskWaiveIn):
     actor = request.auth
-    task = services.task_waive(actor=actor, task=_visible_task(actor, task_id), reason=payload.reason)
+    task = services.task_waive(
+        actor=actor, task=_visible_task(actor, task_id), reason=payload.reason
+    )
     return _task_out(actor, task)
 
 
-@router.post("/tasks/{task_id}/reassign", response={200: TaskOut, **TASK_ERRORS}, operation_id="task_reassign",
-             summary="Give a task to someone else")
+@router.post(
+    "/tasks/{task_id}/reassign",
+    response={200: TaskOut, **TASK_ERRORS},
+    operation_id="task_reassign",
+    summary="Give a task to someone else",
+)
 def task_reassign(request, task_id: TaskId, payload: TaskReassignIn):
     actor = request.auth
     users = _users(assignee=payload.assignee)
-    task = services.task_reassign(actor=actor, task=_visible_task(actor, task_id), assignee=users["assignee"])
+    task = services.task_reassign(
+        actor=actor, task=_visible_task(actor, task_id), assignee=users["assignee"]
+    )
     return _task_out(actor, task)

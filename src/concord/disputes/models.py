@@ -57,7 +57,9 @@ class Category(models.Model):
     code = models.CharField(_("code"), max_length=32, unique=True)
     name = models.CharField(_("Chinese name"), max_length=50)
     name_en = models.CharField(_("English name"), max_length=80)
-    parent = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT, related_name="subtypes")
+    parent = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="subtypes"
+    )
     sort_order = models.PositiveSmallIntegerField(default=0)
     is_active = models.BooleanField(_("active"), default=True)
 
@@ -82,7 +84,9 @@ class LevelPolicy(models.Model):
     plan_days = models.PositiveIntegerField(_("written plan within (days)"), null=True, blank=True)
     mediation_days = models.PositiveIntegerField(_("mediation started within (days)"))
     visit_interval_days = models.PositiveIntegerField(_("follow-up visit every (days)"))
-    visits_after_outcome = models.PositiveIntegerField(_("follow-up visits required before closure"))
+    visits_after_outcome = models.PositiveIntegerField(
+        _("follow-up visits required before closure")
+    )
     closure_days = models.PositiveIntegerField(_("closure within (days)"))
     closure_approver_role = models.CharField(_("closure approved by"), max_length=32)
     needs_lead_leader = models.BooleanField(_("a named leader owns it (包案)"), default=False)
@@ -98,31 +102,71 @@ class LevelPolicy(models.Model):
 class Dispute(models.Model):
     case_number = models.CharField(_("case number"), max_length=40, unique=True, editable=False)
     title = models.CharField(_("title"), max_length=120)
-    category = models.ForeignKey(Category, verbose_name=_("category"), on_delete=models.PROTECT, related_name="+")
-    subtype = models.ForeignKey(Category, verbose_name=_("sub-type"), null=True, blank=True,
-                                on_delete=models.PROTECT, related_name="+")
+    category = models.ForeignKey(
+        Category, verbose_name=_("category"), on_delete=models.PROTECT, related_name="+"
+    )
+    subtype = models.ForeignKey(
+        Category,
+        verbose_name=_("sub-type"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
     description = models.TextField(_("description"), blank=True)
-    grid = models.ForeignKey("territory.Unit", verbose_name=_("grid"), on_delete=models.PROTECT, related_name="disputes")
+    grid = models.ForeignKey(
+        "territory.Unit", verbose_name=_("grid"), on_delete=models.PROTECT, related_name="disputes"
+    )
     # The grid's station, kept on the row: counts per station are the most common query.
-    station = models.ForeignKey("territory.Unit", verbose_name=_("station"), on_delete=models.PROTECT, related_name="+")
+    station = models.ForeignKey(
+        "territory.Unit", verbose_name=_("station"), on_delete=models.PROTECT, related_name="+"
+    )
     began_on = models.DateField(_("began on"), null=True, blank=True)
     found_at = models.DateTimeField(_("found at"))
     channel = models.CharField(_("channel"), max_length=16, choices=Channel.choices)
     people_involved = models.PositiveIntegerField(_("people involved"), default=2)
-    amount_involved = models.DecimalField(_("amount involved (yuan)"), max_digits=14, decimal_places=2, null=True, blank=True)
-    level = models.CharField(_("risk level"), max_length=8, choices=Level.choices, default=Level.YELLOW)
-    assessment = models.ForeignKey("Assessment", verbose_name=_("assessment"), null=True, blank=True,
-                                   on_delete=models.PROTECT, related_name="+")
-    status = models.CharField(_("status"), max_length=20, choices=Status.choices, default=Status.REGISTERED)
+    amount_involved = models.DecimalField(
+        _("amount involved (yuan)"), max_digits=14, decimal_places=2, null=True, blank=True
+    )
+    level = models.CharField(
+        _("risk level"), max_length=8, choices=Level.choices, default=Level.YELLOW
+    )
+    assessment = models.ForeignKey(
+        "Assessment",
+        verbose_name=_("assessment"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    status = models.CharField(
+        _("status"), max_length=20, choices=Status.choices, default=Status.REGISTERED
+    )
     handling_tier = models.CharField(_("handling tier"), max_length=8, choices=HandlingTier.choices)
-    owner = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("owner"), null=True, blank=True,
-                              on_delete=models.PROTECT, related_name="owned_disputes")
-    lead_leader = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("leader in charge (包案领导)"),
-                                    null=True, blank=True, on_delete=models.PROTECT, related_name="led_disputes")
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("owner"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="owned_disputes",
+    )
+    lead_leader = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("leader in charge (包案领导)"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="led_disputes",
+    )
     outcome_note = models.TextField(_("outcome"), blank=True)
     transferred_to = models.CharField(_("transferred to"), max_length=100, blank=True)
-    registered_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("registered by"),
-                                      on_delete=models.PROTECT, related_name="+")
+    registered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("registered by"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
     closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
     created_at = models.DateTimeField(_("registered at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
@@ -165,8 +209,14 @@ class Party(models.Model):
     address = models.CharField(_("address"), max_length=200, blank=True)
     sex = models.CharField(_("sex"), max_length=1, choices=Sex.choices, blank=True)
     birth_date = models.DateField(_("birth date"), null=True, blank=True)
-    person = models.ForeignKey("people.Person", verbose_name=_("linked person"), null=True, blank=True,
-                               on_delete=models.SET_NULL, related_name="party_records")
+    person = models.ForeignKey(
+        "people.Person",
+        verbose_name=_("linked person"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="party_records",
+    )
 
     class Meta:
         verbose_name = _("party")
@@ -186,21 +236,36 @@ class Assessment(models.Model):
     # Each reason as it read when the assessment was made: a dict from the engine (kind, code, text_zh,
     # text_en, source) or a plain string of professional judgement. Never recomputed from a newer instrument.
     reasons = models.JSONField(_("reasons"), default=list)
-    instrument_version = models.CharField(_("instrument version"), max_length=32, default="judgement")
+    instrument_version = models.CharField(
+        _("instrument version"), max_length=32, default="judgement"
+    )
     rules_version = models.CharField(_("rules version"), max_length=16, blank=True)
-    minimum_level = models.CharField(_("minimum set by the rules"), max_length=8, choices=Level.choices, blank=True)
+    minimum_level = models.CharField(
+        _("minimum set by the rules"), max_length=8, choices=Level.choices, blank=True
+    )
     answers = models.JSONField(_("answers"), default=dict, blank=True)
     flags = models.JSONField(_("risk flags"), default=list, blank=True)
-    assessed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    assessed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
     assessed_at = models.DateTimeField(_("assessed at"))
     # A level below the rules' minimum stands only with a second approver from a higher tier.
-    approved_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("second approver"), null=True,
-                                    blank=True, on_delete=models.PROTECT, related_name="+")
+    approved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("second approver"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
 
     class Meta:
         verbose_name = _("risk assessment")
         verbose_name_plural = _("risk assessments")
         ordering = ["-assessed_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.dispute_id} {self.level} {self.assessed_at:%Y-%m-%d}"
 
 
 class DisputeEvent(models.Model):
@@ -208,7 +273,9 @@ class DisputeEvent(models.Model):
 
     dispute = models.ForeignKey(Dispute, on_delete=models.CASCADE, related_name="events")
     at = models.DateTimeField(_("time"), db_index=True)
-    actor = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("by"), on_delete=models.PROTECT, related_name="+")
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("by"), on_delete=models.PROTECT, related_name="+"
+    )
     action = models.CharField(_("action"), max_length=32)
     from_status = models.CharField(_("from"), max_length=20, blank=True)
     to_status = models.CharField(_("to"), max_length=20, blank=True)
@@ -219,6 +286,9 @@ class DisputeEvent(models.Model):
         verbose_name = _("dispute event")
         verbose_name_plural = _("dispute events")
         ordering = ["at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M} {self.action}"
 
 
 class Task(models.Model):
@@ -244,13 +314,20 @@ class Task(models.Model):
     kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices)
     title = models.CharField(_("title"), max_length=120, blank=True)
     due_at = models.DateTimeField(_("due"), db_index=True)
-    assignee = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("assignee"), null=True, blank=True,
-                                 on_delete=models.PROTECT, related_name="tasks")
+    assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("assignee"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="tasks",
+    )
     state = models.CharField(_("state"), max_length=8, choices=State.choices, default=State.OPEN)
     level = models.CharField(_("set by level"), max_length=8, choices=Level.choices)
     completed_at = models.DateTimeField(_("completed at"), null=True, blank=True)
-    completed_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
-                                     on_delete=models.PROTECT, related_name="+")
+    completed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     waive_reason = models.CharField(_("reason waived"), max_length=200, blank=True)
     data = models.JSONField(_("details"), default=dict, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -259,10 +336,15 @@ class Task(models.Model):
         verbose_name = _("task")
         verbose_name_plural = _("tasks")
         ordering = ["due_at", "id"]
-        indexes = [models.Index(fields=["state", "due_at"]), models.Index(fields=["assignee", "state", "due_at"])]
+        indexes = [
+            models.Index(fields=["state", "due_at"]),
+            models.Index(fields=["assignee", "state", "due_at"]),
+        ]
         constraints = [
-            models.CheckConstraint(name="disputes_task_waived_has_reason",
-                                   condition=~Q(state="waived") | ~Q(waive_reason="")),
+            models.CheckConstraint(
+                name="disputes_task_waived_has_reason",
+                condition=~Q(state="waived") | ~Q(waive_reason=""),
+            ),
         ]
 
     def __str__(self) -> str:
@@ -277,7 +359,12 @@ class CaseSequence(models.Model):
     last = models.PositiveIntegerField(default=0)
 
     class Meta:
-        constraints = [models.UniqueConstraint(fields=["unit", "year"], name="disputes_casesequence_unique")]
+        constraints = [
+            models.UniqueConstraint(fields=["unit", "year"], name="disputes_casesequence_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.unit_id}/{self.year}: {self.last}"
 
 
 def attachment_path(instance: "Attachment", filename: str) -> str:
@@ -292,7 +379,9 @@ class Attachment(models.Model):
     original_name = models.CharField(_("file name"), max_length=200)
     content_type = models.CharField(max_length=100, blank=True)
     size = models.PositiveIntegerField(default=0)
-    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
     uploaded_at = models.DateTimeField(_("uploaded at"), auto_now_add=True)
 
     class Meta:

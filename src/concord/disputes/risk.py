@@ -25,9 +25,14 @@ def reports_in_12_months(dispute: Dispute) -> int:
     if not same.children:
         return 1
     since = dispute.found_at - dt.timedelta(days=365)
-    earlier = (Party.objects.filter(same).exclude(dispute=dispute)
-               .filter(dispute__found_at__gte=since, dispute__found_at__lte=dispute.found_at)
-               .values("dispute").distinct().count())
+    earlier = (
+        Party.objects.filter(same)
+        .exclude(dispute=dispute)
+        .filter(dispute__found_at__gte=since, dispute__found_at__lte=dispute.found_at)
+        .values("dispute")
+        .distinct()
+        .count()
+    )
     return 1 + earlier
 
 
@@ -39,6 +44,13 @@ def grade(dispute: Dispute, answers: dict[str, bool] | None = None, extra_text: 
     signals = text_signals(f"{case_text(dispute)}。{extra_text}")
     people = max(dispute.people_involved or 0, signals.people or 0)
     return engine.assess(
-        Inputs(category=dispute.category.code, answers=answers or {}, flags=signals.flags, people_involved=people,
-               reports_12m=reports_in_12_months(dispute)),
-        loader.current_instrument(), loader.current_ruleset())
+        Inputs(
+            category=dispute.category.code,
+            answers=answers or {},
+            flags=signals.flags,
+            people_involved=people,
+            reports_12m=reports_in_12_months(dispute),
+        ),
+        loader.current_instrument(),
+        loader.current_ruleset(),
+    )

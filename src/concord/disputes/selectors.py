@@ -27,7 +27,9 @@ def disputes_visible(*, actor) -> QuerySet[Dispute]:
     return in_scope(Dispute.objects.all(), actor, via="grid")
 
 
-def dispute_list(*, actor, filters: DisputeFilters | None = None, now: dt.datetime | None = None) -> QuerySet[Dispute]:
+def dispute_list(
+    *, actor, filters: DisputeFilters | None = None, now: dt.datetime | None = None
+) -> QuerySet[Dispute]:
     """The ledger (台账) as the actor may see it, filtered."""
     f = filters or DisputeFilters()
     qs = disputes_visible(actor=actor).select_related("category", "grid", "station", "owner")
@@ -46,31 +48,54 @@ def dispute_list(*, actor, filters: DisputeFilters | None = None, now: dt.dateti
     if f.found_to:
         qs = qs.filter(found_at__date__lte=f.found_to)
     if f.overdue:
-        qs = qs.filter(tasks__state=Task.State.OPEN, tasks__due_at__lt=now or timezone.now()).distinct()
+        qs = qs.filter(
+            tasks__state=Task.State.OPEN, tasks__due_at__lt=now or timezone.now()
+        ).distinct()
     if f.q:
         term = f.q.strip()
-        qs = qs.filter(Q(case_number__icontains=term) | Q(title__icontains=term) | Q(description__icontains=term)
-                       | Q(parties__name__icontains=term)).distinct()
+        qs = qs.filter(
+            Q(case_number__icontains=term)
+            | Q(title__icontains=term)
+            | Q(description__icontains=term)
+            | Q(parties__name__icontains=term)
+        ).distinct()
     return qs
 
 
 def dispute_get(*, actor, case_number: str) -> Dispute:
     """One case the actor may see (Dispute.DoesNotExist otherwise)."""
-    return (disputes_visible(actor=actor)
-            .select_related("category", "subtype", "grid", "station", "owner", "lead_leader", "assessment",
-                            "registered_by")
-            .get(case_number=case_number))
+    return (
+        disputes_visible(actor=actor)
+        .select_related(
+            "category",
+            "subtype",
+            "grid",
+            "station",
+            "owner",
+            "lead_leader",
+            "assessment",
+            "registered_by",
+        )
+        .get(case_number=case_number)
+    )
 
 
 def dispute_timeline(*, actor, dispute: Dispute):
-    return disputes_visible(actor=actor).get(pk=dispute.pk).events.select_related("actor").order_by("at", "id")
+    return (
+        disputes_visible(actor=actor)
+        .get(pk=dispute.pk)
+        .events.select_related("actor")
+        .order_by("at", "id")
+    )
 
 
 def tasks_visible(*, actor) -> QuerySet[Task]:
     return in_scope(Task.objects.select_related("dispute", "assignee"), actor, via="dispute__grid")
 
 
-def tasks_overdue(*, actor, now: dt.datetime | None = None, assignee=None, unit_code: str = "") -> QuerySet[Task]:
+def tasks_overdue(
+    *, actor, now: dt.datetime | None = None, assignee=None, unit_code: str = ""
+) -> QuerySet[Task]:
     """Open tasks past their due time, per person or per unit, within the actor's scope."""
     qs = tasks_visible(actor=actor).filter(state=Task.State.OPEN, due_at__lt=now or timezone.now())
     if assignee is not None:
@@ -81,5 +106,9 @@ def tasks_overdue(*, actor, now: dt.datetime | None = None, assignee=None, unit_
 
 
 def overdue_counts_by_assignee(*, actor, now: dt.datetime | None = None) -> list[dict]:
-    return list(tasks_overdue(actor=actor, now=now).values("assignee__username", "assignee__display_name")
-                .annotate(n=Count("id")).order_by("-n"))
+    return list(
+        tasks_overdue(actor=actor, now=now)
+        .values("assignee__username", "assignee__display_name")
+        .annotate(n=Count("id"))
+        .order_by("-n")
+    )

@@ -16,6 +16,7 @@ from django.utils.translation import gettext_lazy
 from concord.accounts.models import Role, User
 from concord.accounts.scope import can_see_unit
 from concord.audit.services import audit_record
+from concord.disputes import risk as dispute_risk
 from concord.disputes.models import (
     LEVEL_RANK,
     Assessment,
@@ -31,7 +32,6 @@ from concord.disputes.models import (
     Status,
     Task,
 )
-from concord.disputes import risk as dispute_risk
 from concord.disputes.workflow import TRANSITIONS
 from concord.people.identity import InvalidIdNumber, parse_id_number
 from concord.risk import loader as risk_loader
@@ -48,15 +48,21 @@ class StaleVersion(Exception):
 
     def __init__(self, dispute: Dispute, expected: int):
         self.dispute, self.expected = dispute, expected
-        super().__init__(_("Case %(number)s was changed by someone else (version %(current)s, you had %(expected)s). "
-                           "Reload it to see their change, then try again.") % {
-            "number": dispute.case_number, "current": dispute.version, "expected": expected})
+        super().__init__(
+            _(
+                "Case %(number)s was changed by someone else (version %(current)s, you had %(expected)s). "
+                "Reload it to see their change, then try again."
+            )
+            % {"number": dispute.case_number, "current": dispute.version, "expected": expected}
+        )
 
 
 ID_ERRORS = {
     "format": gettext_lazy("an ID number has 18 characters (or 15 digits for an old one)"),
     "birth_date": gettext_lazy("the birth date in the ID number is impossible"),
-    "checksum": gettext_lazy("the ID number's check digit is wrong; please check it for a typing error"),
+    "checksum": gettext_lazy(
+        "the ID number's check digit is wrong; please check it for a typing error"
+    ),
 }
 
 
@@ -95,13 +101,19 @@ def _station_of(grid: Unit) -> Unit:
 def _sector_officer(grid: Unit, on: dt.date) -> User | None:
     """The community officer currently responsible for the sector the grid lies in."""
     codes = [c for c in grid.path.strip("/").split("/") if c]
-    held = (Responsibility.objects.filter(unit__code__in=codes, tier=Tier.SECTOR, since__lte=on)
-            .exclude(until__lt=on).select_related("user").first())
+    held = (
+        Responsibility.objects.filter(unit__code__in=codes, tier=Tier.SECTOR, since__lte=on)
+        .exclude(until__lt=on)
+        .select_related("user")
+        .first()
+    )
     return held.user if held else None
 
 
 def _issue_case_number(station: Unit, year: int) -> str:
-    CaseSequence.objects.bulk_create([CaseSequence(unit=station, year=year, last=0)], ignore_conflicts=True)
+    CaseSequence.objects.bulk_create(
+        [CaseSequence(unit=station, year=year, last=0)], ignore_conflicts=True
+    )
     sequence = CaseSequence.objects.select_for_update().get(unit=station, year=year)
     sequence.last = F("last") + 1
     sequence.save(update_fields=["last"])
@@ -114,37 +126,75 @@ def _clean_party(index: int, party: PartyInput) -> Party:
     name = "".join(party.name.split())
     if not name:
         errors[f"parties[{index}].name"] = _("Party %(n)s needs a name.") % {"n": index + 1}
-    record = Party(role=party.role, name=name, phone=party.phone.strip(), address=party.address.strip(),
-                   sex=party.sex, birth_date=party.birth_date)
+    record = Party(
+        role=party.role,
+        name=name,
+        phone=party.phone.strip(),
+        address=party.address.strip(),
+        sex=party.sex,
+        birth_date=party.birth_date,
+    )
     if party.role not in Party.Role.values:
-        errors[f"parties[{index}].role"] = _("Unknown party role “%(role)s”.") % {"role": party.role}
+        errors[f"parties[{index}].role"] = _("Unknown party role “%(role)s”.") % {
+            "role": party.role
+        }
     if party.id_number.strip():
         try:
             parsed = parse_id_number(party.id_number)
         except InvalidIdNumber as exc:
             errors[f"parties[{index}].id_number"] = _("Party %(n)s: %(problem)s.") % {
-                "n": index + 1, "problem": ID_ERRORS[exc.reason]}
+                "n": index + 1,
+                "problem": ID_ERRORS[exc.reason],
+            }
         else:
             record.id_number = parsed.number
             if record.sex and record.sex != parsed.sex:
-                errors[f"parties[{index}].sex"] = _("Party %(n)s: the sex does not match the ID number.") % {"n": index + 1}
+                errors[f"parties[{index}].sex"] = _(
+                    "Party %(n)s: the sex does not match the ID number."
+                ) % {"n": index + 1}
             if record.birth_date and record.birth_date != parsed.birth_date:
                 errors[f"parties[{index}].birth_date"] = _(
-                    "Party %(n)s: the birth date does not match the ID number.") % {"n": index + 1}
+                    "Party %(n)s: the birth date does not match the ID number."
+                ) % {"n": index + 1}
             record.sex, record.birth_date = parsed.sex, parsed.birth_date
     if errors:
         raise ValidationError(errors)
     return record
 
 
-def _event(*, dispute: Dispute, actor: User, action: str, from_status: str, to_status: str,
-           changes: dict[str, list[Any]] | None = None, note: str = "", at: dt.datetime | None = None) -> DisputeEvent:
+def _event(
+    *,
+    dispute: Dispute,
+    actor: User,
+    action: str,
+    from_status: str,
+    to_status: str,
+    changes: dict[str, list[Any]] | None = None,
+    note: str = "",
+    at: dt.datetime | None = None,
+) -> DisputeEvent:
     event = DisputeEvent.objects.create(
-        dispute=dispute, actor=actor, at=at or timezone.now(), action=action, from_status=from_status,
-        to_status=to_status, changes=_jsonable(changes or {}), note=note)
-    audit_record(actor=actor, action=f"disputes.{action}", target=dispute, unit=dispute.grid,
-                 data={"case_number": dispute.case_number, "from": from_status, "to": to_status,
-                       "fields": sorted((changes or {}).keys())})
+        dispute=dispute,
+        actor=actor,
+        at=at or timezone.now(),
+        action=action,
+        from_status=from_status,
+        to_status=to_status,
+        changes=_jsonable(changes or {}),
+        note=note,
+    )
+    audit_record(
+        actor=actor,
+        action=f"disputes.{action}",
+        target=dispute,
+        unit=dispute.grid,
+        data={
+            "case_number": dispute.case_number,
+            "from": from_status,
+            "to": to_status,
+            "fields": sorted((changes or {}).keys()),
+        },
+    )
     return event
 
 
@@ -162,43 +212,88 @@ def _jsonable(value: Any) -> Any:
     return value
 
 
-def _task_plan(dispute: Dispute, policy: LevelPolicy, start: dt.datetime, *, fresh: bool) -> list[TaskPlanItem]:
+def _task_plan(
+    dispute: Dispute, policy: LevelPolicy, start: dt.datetime, *, fresh: bool
+) -> list[TaskPlanItem]:
     """The checklist a level's policy asks for, from `start` on, given how far the case has got."""
     owner, status = dispute.owner, dispute.status
     early = status in {Status.REGISTERED, Status.REOPENED, Status.ASSESSED, Status.ASSIGNED}
     items: list[TaskPlanItem] = []
     if early:
-        items.append(TaskPlanItem(Task.Kind.FIRST_CONTACT, start + dt.timedelta(hours=policy.first_contact_hours), owner))
+        items.append(
+            TaskPlanItem(
+                Task.Kind.FIRST_CONTACT,
+                start + dt.timedelta(hours=policy.first_contact_hours),
+                owner,
+            )
+        )
     if fresh and status in {Status.REGISTERED, Status.REOPENED}:
-        items.append(TaskPlanItem(Task.Kind.ASSESSMENT, start + dt.timedelta(hours=policy.assessment_hours), owner))
+        items.append(
+            TaskPlanItem(
+                Task.Kind.ASSESSMENT, start + dt.timedelta(hours=policy.assessment_hours), owner
+            )
+        )
     if policy.plan_days is not None:
-        items.append(TaskPlanItem(Task.Kind.PLAN, start + dt.timedelta(days=policy.plan_days),
-                                  dispute.lead_leader or owner))
+        items.append(
+            TaskPlanItem(
+                Task.Kind.PLAN,
+                start + dt.timedelta(days=policy.plan_days),
+                dispute.lead_leader or owner,
+            )
+        )
     if early:
-        items.append(TaskPlanItem(Task.Kind.MEDIATION, start + dt.timedelta(days=policy.mediation_days), owner))
+        items.append(
+            TaskPlanItem(
+                Task.Kind.MEDIATION, start + dt.timedelta(days=policy.mediation_days), owner
+            )
+        )
     if status in {Status.RESOLVED, Status.CONTAINED, Status.TRANSFERRED, Status.FOLLOWING_UP}:
-        items.append(TaskPlanItem(Task.Kind.FOLLOW_UP, start + dt.timedelta(days=policy.visit_interval_days), owner))
-    items.append(TaskPlanItem(Task.Kind.CLOSURE, start + dt.timedelta(days=policy.closure_days), owner))
+        items.append(
+            TaskPlanItem(
+                Task.Kind.FOLLOW_UP, start + dt.timedelta(days=policy.visit_interval_days), owner
+            )
+        )
+    items.append(
+        TaskPlanItem(Task.Kind.CLOSURE, start + dt.timedelta(days=policy.closure_days), owner)
+    )
     return items
 
 
 def _create_tasks(dispute: Dispute, items: list[TaskPlanItem]) -> list[Task]:
-    return Task.objects.bulk_create([
-        Task(dispute=dispute, kind=i.kind, title=i.title, due_at=i.due_at, assignee=i.assignee, level=dispute.level)
-        for i in items])
+    return Task.objects.bulk_create(
+        [
+            Task(
+                dispute=dispute,
+                kind=i.kind,
+                title=i.title,
+                due_at=i.due_at,
+                assignee=i.assignee,
+                level=dispute.level,
+            )
+            for i in items
+        ]
+    )
 
 
-def _complete_tasks(dispute: Dispute, kinds: set[str], actor: User, at: dt.datetime, *, first_only: bool = False) -> None:
-    open_tasks = dispute.tasks.filter(kind__in=kinds, state=Task.State.OPEN).order_by("due_at", "id")
+def _complete_tasks(
+    dispute: Dispute, kinds: set[str], actor: User, at: dt.datetime, *, first_only: bool = False
+) -> None:
+    open_tasks = dispute.tasks.filter(kind__in=kinds, state=Task.State.OPEN).order_by(
+        "due_at", "id"
+    )
     if first_only:
         open_tasks = open_tasks[:1]
     Task.objects.filter(pk__in=[t.pk for t in open_tasks]).update(
-        state=Task.State.DONE, completed_at=at, completed_by=actor)
+        state=Task.State.DONE, completed_at=at, completed_by=actor
+    )
 
 
 def _lock(dispute: Dispute, expected_version: int) -> Dispute:
-    current = (Dispute.objects.select_for_update(of=("self",))
-               .select_related("grid", "owner", "lead_leader").get(pk=dispute.pk))
+    current = (
+        Dispute.objects.select_for_update(of=("self",))
+        .select_related("grid", "owner", "lead_leader")
+        .get(pk=dispute.pk)
+    )
     if current.version != expected_version:
         raise StaleVersion(current, expected_version)
     return current
@@ -209,11 +304,19 @@ def _authorise(actor: User, dispute: Dispute, action: str) -> None:
     if not can_see_unit(actor, dispute.grid):
         raise TransitionRefused(_("This case is outside your area."))
     if action != "register" and dispute.status not in transition.sources:
-        raise TransitionRefused(_("“%(action)s” is not possible while the case is %(status)s.") % {
-            "action": ACTION_LABELS[action], "status": Status(dispute.status).label})
+        raise TransitionRefused(
+            _("“%(action)s” is not possible while the case is %(status)s.")
+            % {"action": ACTION_LABELS[action], "status": Status(dispute.status).label}
+        )
     if not transition.allowed(actor.role, dispute.level):
-        raise TransitionRefused(_("A %(role)s may not “%(action)s” on a %(level)s case.") % {
-            "role": Role(actor.role).label, "action": ACTION_LABELS[action], "level": Level(dispute.level).label})
+        raise TransitionRefused(
+            _("A %(role)s may not “%(action)s” on a %(level)s case.")
+            % {
+                "role": Role(actor.role).label,
+                "action": ACTION_LABELS[action],
+                "level": Level(dispute.level).label,
+            }
+        )
 
 
 def _save(dispute: Dispute, changes: dict[str, list[Any]], **extra: Any) -> None:
@@ -223,12 +326,22 @@ def _save(dispute: Dispute, changes: dict[str, list[Any]], **extra: Any) -> None
 
 
 ACTION_LABELS = {
-    "register": gettext_lazy("register"), "assess": gettext_lazy("assess"), "change_level": gettext_lazy("change level"), "assign": gettext_lazy("assign"),
-    "reassign": gettext_lazy("reassign"), "start_mediation": gettext_lazy("start mediation"), "record_outcome": gettext_lazy("record outcome"),
-    "follow_up": gettext_lazy("record follow-up visit"), "request_closure": gettext_lazy("request closure"),
-    "approve_closure": gettext_lazy("approve closure"), "reject_closure": gettext_lazy("reject closure"), "reopen": gettext_lazy("reopen"),
-    "attachment_add": gettext_lazy("add attachment"), "task_complete": gettext_lazy("complete a task"),
-    "task_waive": gettext_lazy("waive a task"), "task_reassign": gettext_lazy("reassign a task"),
+    "register": gettext_lazy("register"),
+    "assess": gettext_lazy("assess"),
+    "change_level": gettext_lazy("change level"),
+    "assign": gettext_lazy("assign"),
+    "reassign": gettext_lazy("reassign"),
+    "start_mediation": gettext_lazy("start mediation"),
+    "record_outcome": gettext_lazy("record outcome"),
+    "follow_up": gettext_lazy("record follow-up visit"),
+    "request_closure": gettext_lazy("request closure"),
+    "approve_closure": gettext_lazy("approve closure"),
+    "reject_closure": gettext_lazy("reject closure"),
+    "reopen": gettext_lazy("reopen"),
+    "attachment_add": gettext_lazy("add attachment"),
+    "task_complete": gettext_lazy("complete a task"),
+    "task_waive": gettext_lazy("waive a task"),
+    "task_reassign": gettext_lazy("reassign a task"),
     "request_downgrade": gettext_lazy("request a downgrade"),
 }
 
@@ -238,10 +351,21 @@ ACTION_LABELS = {
 
 @transaction.atomic
 def dispute_register(
-    *, actor: User, title: str, category: Category, grid: Unit, channel: str = Channel.GRID_REPORT,
-    description: str = "", subtype: Category | None = None, found_at: dt.datetime | None = None,
-    began_on: dt.date | None = None, people_involved: int = 2, amount_involved: Decimal | None = None,
-    level: str = Level.YELLOW, parties: list[PartyInput] | tuple[PartyInput, ...] = (), attachments: tuple = (),
+    *,
+    actor: User,
+    title: str,
+    category: Category,
+    grid: Unit,
+    channel: str = Channel.GRID_REPORT,
+    description: str = "",
+    subtype: Category | None = None,
+    found_at: dt.datetime | None = None,
+    began_on: dt.date | None = None,
+    people_involved: int = 2,
+    amount_involved: Decimal | None = None,
+    level: str = Level.YELLOW,
+    parties: list[PartyInput] | tuple[PartyInput, ...] = (),
+    attachments: tuple = (),
 ) -> Dispute:
     """Open a case: its number for life, its owner (the sector's community officer) and its checklist."""
     now = timezone.now()
@@ -283,41 +407,78 @@ def dispute_register(
     if grid.kind == UnitKind.GRID and not can_see_unit(actor, grid):
         raise TransitionRefused(_("This grid is outside your area."))
     if not TRANSITIONS["register"].allowed(actor.role, level):
-        raise TransitionRefused(_("A %(role)s may not register disputes.") % {"role": Role(actor.role).label})
+        raise TransitionRefused(
+            _("A %(role)s may not register disputes.") % {"role": Role(actor.role).label}
+        )
 
     policy = policy_for(level)
     station = _station_of(grid)
     dispute = Dispute.objects.create(
         case_number=_issue_case_number(station, timezone.localdate(found_at).year),
-        title=title.strip(), category=category, subtype=subtype, description=description.strip(), grid=grid,
-        station=station, began_on=began_on, found_at=found_at, channel=channel, people_involved=people_involved,
-        amount_involved=amount_involved, level=level, status=Status.REGISTERED,
-        handling_tier=policy.handling_tier, owner=_sector_officer(grid, timezone.localdate(now)),
+        title=title.strip(),
+        category=category,
+        subtype=subtype,
+        description=description.strip(),
+        grid=grid,
+        station=station,
+        began_on=began_on,
+        found_at=found_at,
+        channel=channel,
+        people_involved=people_involved,
+        amount_involved=amount_involved,
+        level=level,
+        status=Status.REGISTERED,
+        handling_tier=policy.handling_tier,
+        owner=_sector_officer(grid, timezone.localdate(now)),
         registered_by=actor,
     )
     for record in party_records:
         record.dispute = dispute
     Party.objects.bulk_create(party_records)
     _create_tasks(dispute, _task_plan(dispute, policy, found_at, fresh=True))
-    _event(dispute=dispute, actor=actor, action="register", from_status="", to_status=Status.REGISTERED,
-           changes={"level": [None, level], "owner": [None, dispute.owner], "parties": [0, len(party_records)]},
-           at=now)
+    _event(
+        dispute=dispute,
+        actor=actor,
+        action="register",
+        from_status="",
+        to_status=Status.REGISTERED,
+        changes={
+            "level": [None, level],
+            "owner": [None, dispute.owner],
+            "parties": [0, len(party_records)],
+        },
+        at=now,
+    )
     for upload in attachments:
         attachment_add(actor=actor, dispute=dispute, upload=upload)
     dispute.refresh_from_db()
     return dispute
 
 
-def _apply_level(dispute: Dispute, *, level: str, lead_leader: User | None, now: dt.datetime,
-                 changes: dict[str, list[Any]]) -> LevelPolicy:
+def _apply_level(
+    dispute: Dispute,
+    *,
+    level: str,
+    lead_leader: User | None,
+    now: dt.datetime,
+    changes: dict[str, list[Any]],
+) -> LevelPolicy:
     """Set a new level: its tier, its leader for red cases, and a fresh checklist for its deadlines."""
     policy = policy_for(level)
     if policy.needs_lead_leader:
         leader = lead_leader or dispute.lead_leader
         if leader is None:
-            raise ValidationError({"lead_leader": _("A red case needs a named leader who owns it (包案领导).")})
+            raise ValidationError(
+                {"lead_leader": _("A red case needs a named leader who owns it (包案领导).")}
+            )
         if leader.role != Role.BUREAU_COMMANDER or not can_see_unit(leader, dispute.grid):
-            raise ValidationError({"lead_leader": _("The leader in charge must be a bureau commander over this area.")})
+            raise ValidationError(
+                {
+                    "lead_leader": _(
+                        "The leader in charge must be a bureau commander over this area."
+                    )
+                }
+            )
         if leader != dispute.lead_leader:
             changes["lead_leader"] = [dispute.lead_leader, leader]
             dispute.lead_leader = leader
@@ -327,42 +488,85 @@ def _apply_level(dispute: Dispute, *, level: str, lead_leader: User | None, now:
             changes["handling_tier"] = [dispute.handling_tier, policy.handling_tier]
         dispute.level, dispute.handling_tier = level, policy.handling_tier
         dispute.tasks.filter(state=Task.State.OPEN).update(
-            state=Task.State.WAIVED, waive_reason=_("Superseded: the level changed to %(level)s.") % {
-                "level": Level(level).label})
+            state=Task.State.WAIVED,
+            waive_reason=_("Superseded: the level changed to %(level)s.")
+            % {"level": Level(level).label},
+        )
         _create_tasks(dispute, _task_plan(dispute, policy, now, fresh=False))
     return policy
 
 
 @transaction.atomic
 def dispute_assess(
-    *, actor: User, dispute: Dispute, expected_version: int, answers: dict[str, bool] | None = None,
-    level: str | None = None, reasons: list[str] | tuple[str, ...] = (), lead_leader: User | None = None,
+    *,
+    actor: User,
+    dispute: Dispute,
+    expected_version: int,
+    answers: dict[str, bool] | None = None,
+    level: str | None = None,
+    reasons: list[str] | tuple[str, ...] = (),
+    lead_leader: User | None = None,
 ) -> Dispute:
     """Grade the case with the current instrument; professional judgement may set another level with reasons."""
-    return _assess(actor=actor, dispute=dispute, expected_version=expected_version, level=level, reasons=reasons,
-                   answers=answers, lead_leader=lead_leader, action="assess")
+    return _assess(
+        actor=actor,
+        dispute=dispute,
+        expected_version=expected_version,
+        level=level,
+        reasons=reasons,
+        answers=answers,
+        lead_leader=lead_leader,
+        action="assess",
+    )
 
 
 @transaction.atomic
 def dispute_change_level(
-    *, actor: User, dispute: Dispute, expected_version: int, level: str, reasons: list[str] | tuple[str, ...],
-    lead_leader: User | None = None, answers: dict[str, bool] | None = None,
+    *,
+    actor: User,
+    dispute: Dispute,
+    expected_version: int,
+    level: str,
+    reasons: list[str] | tuple[str, ...],
+    lead_leader: User | None = None,
+    answers: dict[str, bool] | None = None,
 ) -> Dispute:
     """Re-grade a case already in hand (new signals, professional judgement)."""
-    return _assess(actor=actor, dispute=dispute, expected_version=expected_version, level=level, reasons=reasons,
-                   answers=answers, lead_leader=lead_leader, action="change_level")
+    return _assess(
+        actor=actor,
+        dispute=dispute,
+        expected_version=expected_version,
+        level=level,
+        reasons=reasons,
+        answers=answers,
+        lead_leader=lead_leader,
+        action="change_level",
+    )
 
 
 def _check_answers(answers: dict[str, bool]) -> dict[str, bool]:
     known = {item.code for item in risk_loader.current_instrument().items}
     unknown = sorted(set(answers) - known)
     if unknown:
-        raise ValidationError({"answers": _("Unknown checklist items: %(codes)s.") % {"codes": ", ".join(unknown)}})
+        raise ValidationError(
+            {"answers": _("Unknown checklist items: %(codes)s.") % {"codes": ", ".join(unknown)}}
+        )
     return {code: bool(value) for code, value in answers.items()}
 
 
-def _assess(*, actor, dispute, expected_version, level, reasons, answers, lead_leader, action,
-            approved_by: User | None = None, at: dt.datetime | None = None):
+def _assess(
+    *,
+    actor,
+    dispute,
+    expected_version,
+    level,
+    reasons,
+    answers,
+    lead_leader,
+    action,
+    approved_by: User | None = None,
+    at: dt.datetime | None = None,
+):
     dispute = _lock(dispute, expected_version)
     _authorise(actor, dispute, action)
     if level is not None and level not in Level.values:
@@ -374,26 +578,54 @@ def _assess(*, actor, dispute, expected_version, level, reasons, answers, lead_l
     judgement = [r.strip() for r in reasons if r and r.strip()]
     final = level or result.level
     if LEVEL_RANK[final] < LEVEL_RANK[result.minimum_level] and approved_by is None:
-        raise ValidationError({"level": _(
-            "The rules set at least %(minimum)s for this case (%(rules)s). A lower level needs a second "
-            "approver at a higher tier: request a downgrade.") % {
-            "minimum": Level(result.minimum_level).label,
-            "rules": "; ".join(r.text_zh if _is_zh() else r.text_en for r in result.reasons if r.kind == "rule")}})
+        raise ValidationError(
+            {
+                "level": _(
+                    "The rules set at least %(minimum)s for this case (%(rules)s). A lower level needs a second "
+                    "approver at a higher tier: request a downgrade."
+                )
+                % {
+                    "minimum": Level(result.minimum_level).label,
+                    "rules": "; ".join(
+                        r.text_zh if _is_zh() else r.text_en
+                        for r in result.reasons
+                        if r.kind == "rule"
+                    ),
+                }
+            }
+        )
     if final != result.level and not judgement:
-        raise ValidationError({"reasons": _(
-            "Give the reasons for your judgement: it differs from the checklist's level (%(level)s).") % {
-            "level": Level(result.level).label}})
+        raise ValidationError(
+            {
+                "reasons": _(
+                    "Give the reasons for your judgement: it differs from the checklist's level (%(level)s)."
+                )
+                % {"level": Level(result.level).label}
+            }
+        )
     now = at or timezone.now()
     changes: dict[str, list[Any]] = {}
     # Done before a level change supersedes the open checklist, so they count as done, not waived.
     _complete_tasks(dispute, {Task.Kind.ASSESSMENT, Task.Kind.REASSESS}, actor, now)
     _apply_level(dispute, level=final, lead_leader=lead_leader, now=now, changes=changes)
     stored = [r.as_dict() for r in result.reasons] + [
-        {"kind": "judgement", "code": final, "text_zh": r, "text_en": r, "source": str(actor)} for r in judgement]
+        {"kind": "judgement", "code": final, "text_zh": r, "text_en": r, "source": str(actor)}
+        for r in judgement
+    ]
     assessment = Assessment.objects.create(
-        dispute=dispute, level=final, score=result.score, reasons=stored, instrument_version=result.instrument_version,
-        rules_version=result.rules_version, minimum_level=result.minimum_level, answers=answers,
-        flags=sorted(result.flags), assessed_by=actor, assessed_at=now, approved_by=approved_by)
+        dispute=dispute,
+        level=final,
+        score=result.score,
+        reasons=stored,
+        instrument_version=result.instrument_version,
+        rules_version=result.rules_version,
+        minimum_level=result.minimum_level,
+        answers=answers,
+        flags=sorted(result.flags),
+        assessed_by=actor,
+        assessed_at=now,
+        approved_by=approved_by,
+    )
     changes["assessment"] = [dispute.assessment_id, assessment.pk]
     dispute.assessment = assessment
     old_status = dispute.status
@@ -403,8 +635,16 @@ def _assess(*, actor, dispute, expected_version, level, reasons, answers, lead_l
         changes["status"] = [old_status, dispute.status]
     _save(dispute, changes, also=["status", "assessment", "level", "handling_tier", "lead_leader"])
     note = "; ".join(judgement) or "; ".join(r.text_zh for r in result.reasons if r.kind == "rule")
-    _event(dispute=dispute, actor=actor, action=action, from_status=old_status, to_status=dispute.status,
-           changes=changes, note=note, at=now)
+    _event(
+        dispute=dispute,
+        actor=actor,
+        action=action,
+        from_status=old_status,
+        to_status=dispute.status,
+        changes=changes,
+        note=note,
+        at=now,
+    )
     return dispute
 
 
@@ -415,31 +655,57 @@ def _is_zh() -> bool:
 
 
 # Who may stand second to a downgrade: a tier above the one asking.
-ROLE_TIER = {Role.GRID_WORKER: 0, Role.AUXILIARY: 0, Role.COMMUNITY_OFFICER: 1, Role.STATION_STAFF: 2,
-             Role.STATION_CHIEF: 2, Role.BUREAU_COMMANDER: 3}
+ROLE_TIER = {
+    Role.GRID_WORKER: 0,
+    Role.AUXILIARY: 0,
+    Role.COMMUNITY_OFFICER: 1,
+    Role.STATION_STAFF: 2,
+    Role.STATION_CHIEF: 2,
+    Role.BUREAU_COMMANDER: 3,
+}
 
 
 @transaction.atomic
-def dispute_request_downgrade(*, actor: User, dispute: Dispute, expected_version: int, level: str,
-                              reason: str, approver: User) -> Task:
+def dispute_request_downgrade(
+    *, actor: User, dispute: Dispute, expected_version: int, level: str, reason: str, approver: User
+) -> Task:
     """Ask a higher tier to approve a level below the rules' minimum; nothing changes until they do."""
     dispute = _lock(dispute, expected_version)
     _authorise(actor, dispute, "change_level")
     if level not in Level.values:
         raise ValidationError({"level": _("Unknown risk level “%(level)s”.") % {"level": level}})
     if not reason.strip():
-        raise ValidationError({"reason": _("Say why the level should be lower than the rules say.")})
-    if ROLE_TIER.get(approver.role, -1) <= ROLE_TIER.get(actor.role, 0) or not can_see_unit(approver, dispute.grid):
-        raise ValidationError({"approver": _("The second approver must be a higher tier over this area.")})
+        raise ValidationError(
+            {"reason": _("Say why the level should be lower than the rules say.")}
+        )
+    if ROLE_TIER.get(approver.role, -1) <= ROLE_TIER.get(actor.role, 0) or not can_see_unit(
+        approver, dispute.grid
+    ):
+        raise ValidationError(
+            {"approver": _("The second approver must be a higher tier over this area.")}
+        )
     task = Task.objects.create(
-        dispute=dispute, kind=Task.Kind.DOWNGRADE_REVIEW, assignee=approver, level=dispute.level,
+        dispute=dispute,
+        kind=Task.Kind.DOWNGRADE_REVIEW,
+        assignee=approver,
+        level=dispute.level,
         due_at=timezone.now() + dt.timedelta(days=1),
         title=_("Approve lowering to %(level)s?") % {"level": Level(level).label},
-        data={"level": level, "reason": reason.strip(), "requested_by": actor.pk})
-    Dispute.objects.filter(pk=dispute.pk).update(version=F("version") + 1, updated_at=timezone.now())
+        data={"level": level, "reason": reason.strip(), "requested_by": actor.pk},
+    )
+    Dispute.objects.filter(pk=dispute.pk).update(
+        version=F("version") + 1, updated_at=timezone.now()
+    )
     dispute.version += 1
-    _event(dispute=dispute, actor=actor, action="request_downgrade", from_status=dispute.status,
-           to_status=dispute.status, changes={"level": [dispute.level, level]}, note=reason.strip())
+    _event(
+        dispute=dispute,
+        actor=actor,
+        action="request_downgrade",
+        from_status=dispute.status,
+        to_status=dispute.status,
+        changes={"level": [dispute.level, level]},
+        note=reason.strip(),
+    )
     return task
 
 
@@ -450,11 +716,21 @@ def dispute_approve_downgrade(*, actor: User, task: Task) -> Dispute:
     if task.kind != Task.Kind.DOWNGRADE_REVIEW or task.state != Task.State.OPEN:
         raise ValidationError({"task": _("This is not an open downgrade request.")})
     requester = User.objects.get(pk=task.data["requested_by"])
-    if actor.pk != task.assignee_id or ROLE_TIER.get(actor.role, -1) <= ROLE_TIER.get(requester.role, 0):
+    if actor.pk != task.assignee_id or ROLE_TIER.get(actor.role, -1) <= ROLE_TIER.get(
+        requester.role, 0
+    ):
         raise TransitionRefused(_("Only the named second approver may approve this downgrade."))
-    dispute = _assess(actor=requester, dispute=task.dispute, expected_version=task.dispute.version,
-                      level=task.data["level"], reasons=[task.data["reason"]], answers=None, lead_leader=None,
-                      action="change_level", approved_by=actor)
+    dispute = _assess(
+        actor=requester,
+        dispute=task.dispute,
+        expected_version=task.dispute.version,
+        level=task.data["level"],
+        reasons=[task.data["reason"]],
+        answers=None,
+        lead_leader=None,
+        action="change_level",
+        approved_by=actor,
+    )
     task.state, task.completed_at, task.completed_by = Task.State.DONE, timezone.now(), actor
     task.save(update_fields=["state", "completed_at", "completed_by"])
     return dispute
@@ -464,9 +740,15 @@ def _propose_reassessment(dispute: Dispute, reason: str, at: dt.datetime) -> Tas
     """One open re-assessment task at a time, due at once (new signals do not wait)."""
     if dispute.tasks.filter(kind=Task.Kind.REASSESS, state=Task.State.OPEN).exists():
         return None
-    return Task.objects.create(dispute=dispute, kind=Task.Kind.REASSESS, due_at=at, assignee=dispute.owner,
-                               level=dispute.level, title=_("Re-assess: %(reason)s") % {"reason": reason[:80]},
-                               data={"reason": reason})
+    return Task.objects.create(
+        dispute=dispute,
+        kind=Task.Kind.REASSESS,
+        due_at=at,
+        assignee=dispute.owner,
+        level=dispute.level,
+        title=_("Re-assess: %(reason)s") % {"reason": reason[:80]},
+        data={"reason": reason},
+    )
 
 
 @transaction.atomic
@@ -478,32 +760,56 @@ def disputes_propose_stale_reassessments(*, now: dt.datetime | None = None) -> i
     now = now or timezone.now()
     intervals = {p.level: p.visit_interval_days for p in LevelPolicy.objects.all()}
     created = 0
-    candidates = (Dispute.objects.exclude(status__in=[Status.CLOSED, Status.REGISTERED])
-                  .annotate(last_step=Max("events__at")).select_related("owner"))
+    candidates = (
+        Dispute.objects.exclude(status__in=[Status.CLOSED, Status.REGISTERED])
+        .annotate(last_step=Max("events__at"))
+        .select_related("owner")
+    )
     for dispute in candidates.iterator():
         interval = intervals.get(dispute.level)
         if interval and dispute.last_step and dispute.last_step < now - dt.timedelta(days=interval):
             days = (now - dispute.last_step).days
-            if _propose_reassessment(dispute, _("no contact for %(days)s days") % {"days": days}, now):
+            if _propose_reassessment(
+                dispute, _("no contact for %(days)s days") % {"days": days}, now
+            ):
                 created += 1
     return created
 
 
-ESCALATING_FLAGS = frozenset({"threat_kill", "self_harm", "weapon", "violence", "stalking", "group"})
+ESCALATING_FLAGS = frozenset(
+    {"threat_kill", "self_harm", "weapon", "violence", "stalking", "group"}
+)
 
 
 def _owner_checked(dispute: Dispute, owner: User) -> User:
-    if owner.role not in {Role.AUXILIARY, Role.COMMUNITY_OFFICER, Role.STATION_STAFF, Role.STATION_CHIEF,
-                          Role.BUREAU_COMMANDER} or not owner.is_active:
+    if (
+        owner.role
+        not in {
+            Role.AUXILIARY,
+            Role.COMMUNITY_OFFICER,
+            Role.STATION_STAFF,
+            Role.STATION_CHIEF,
+            Role.BUREAU_COMMANDER,
+        }
+        or not owner.is_active
+    ):
         raise ValidationError({"owner": _("The owner must be an officer of the area.")})
     if not can_see_unit(owner, dispute.grid):
-        raise ValidationError({"owner": _("%(name)s does not cover this case's grid.") % {"name": owner}})
+        raise ValidationError(
+            {"owner": _("%(name)s does not cover this case's grid.") % {"name": owner}}
+        )
     return owner
 
 
 @transaction.atomic
-def dispute_assign(*, actor: User, dispute: Dispute, expected_version: int, owner: User,
-                   lead_leader: User | None = None) -> Dispute:
+def dispute_assign(
+    *,
+    actor: User,
+    dispute: Dispute,
+    expected_version: int,
+    owner: User,
+    lead_leader: User | None = None,
+) -> Dispute:
     """Hand the case to its owner (交办); open tasks follow the owner."""
     dispute = _lock(dispute, expected_version)
     action = "assign" if dispute.status == Status.ASSESSED else "reassign"
@@ -514,22 +820,42 @@ def dispute_assign(*, actor: User, dispute: Dispute, expected_version: int, owne
     if owner != dispute.owner:
         changes["owner"] = [dispute.owner, owner]
         dispute.owner = owner
-        dispute.tasks.filter(state=Task.State.OPEN).exclude(kind=Task.Kind.PLAN).update(assignee=owner)
+        dispute.tasks.filter(state=Task.State.OPEN).exclude(kind=Task.Kind.PLAN).update(
+            assignee=owner
+        )
     if lead_leader is not None:
-        _apply_level(dispute, level=dispute.level, lead_leader=lead_leader, now=now, changes=changes)
+        _apply_level(
+            dispute, level=dispute.level, lead_leader=lead_leader, now=now, changes=changes
+        )
     old_status = dispute.status
     if action == "assign":
         dispute.status = Status.ASSIGNED
         changes["status"] = [old_status, dispute.status]
     _save(dispute, changes, also=["status"])
-    _event(dispute=dispute, actor=actor, action=action, from_status=old_status, to_status=dispute.status,
-           changes=changes, at=now)
+    _event(
+        dispute=dispute,
+        actor=actor,
+        action=action,
+        from_status=old_status,
+        to_status=dispute.status,
+        changes=changes,
+        at=now,
+    )
     return dispute
 
 
-def _simple(action: str, *, actor: User, dispute: Dispute, expected_version: int, target: str | None,
-            note: str = "", extra: dict[str, Any] | None = None, done: set[str] | None = None,
-            first_only: bool = False) -> Dispute:
+def _simple(
+    action: str,
+    *,
+    actor: User,
+    dispute: Dispute,
+    expected_version: int,
+    target: str | None,
+    note: str = "",
+    extra: dict[str, Any] | None = None,
+    done: set[str] | None = None,
+    first_only: bool = False,
+) -> Dispute:
     dispute = _lock(dispute, expected_version)
     _authorise(actor, dispute, action)
     transition = TRANSITIONS[action]
@@ -548,20 +874,44 @@ def _simple(action: str, *, actor: User, dispute: Dispute, expected_version: int
     if done:
         _complete_tasks(dispute, done, actor, now, first_only=first_only)
     _save(dispute, changes, also=["status"])
-    _event(dispute=dispute, actor=actor, action=action, from_status=old_status, to_status=dispute.status,
-           changes=changes, note=note.strip(), at=now)
+    _event(
+        dispute=dispute,
+        actor=actor,
+        action=action,
+        from_status=old_status,
+        to_status=dispute.status,
+        changes=changes,
+        note=note.strip(),
+        at=now,
+    )
     return dispute
 
 
 @transaction.atomic
-def dispute_start_mediation(*, actor: User, dispute: Dispute, expected_version: int, note: str = "") -> Dispute:
-    return _simple("start_mediation", actor=actor, dispute=dispute, expected_version=expected_version,
-                   target=Status.MEDIATING, note=note, done={Task.Kind.FIRST_CONTACT, Task.Kind.MEDIATION})
+def dispute_start_mediation(
+    *, actor: User, dispute: Dispute, expected_version: int, note: str = ""
+) -> Dispute:
+    return _simple(
+        "start_mediation",
+        actor=actor,
+        dispute=dispute,
+        expected_version=expected_version,
+        target=Status.MEDIATING,
+        note=note,
+        done={Task.Kind.FIRST_CONTACT, Task.Kind.MEDIATION},
+    )
 
 
 @transaction.atomic
-def dispute_record_outcome(*, actor: User, dispute: Dispute, expected_version: int, outcome: str, note: str,
-                           transferred_to: str = "") -> Dispute:
+def dispute_record_outcome(
+    *,
+    actor: User,
+    dispute: Dispute,
+    expected_version: int,
+    outcome: str,
+    note: str,
+    transferred_to: str = "",
+) -> Dispute:
     """化解 / 稳控 / 移交: the outcome, after which follow-up visits are due at the level's interval."""
     if outcome not in TRANSITIONS["record_outcome"].targets:
         raise ValidationError({"outcome": _("The outcome is resolved, contained or transferred.")})
@@ -569,75 +919,167 @@ def dispute_record_outcome(*, actor: User, dispute: Dispute, expected_version: i
         raise ValidationError({"transferred_to": _("Say where the case was transferred to.")})
     if not note.strip():
         raise ValidationError({"note": _("Describe the outcome.")})
-    dispute = _simple("record_outcome", actor=actor, dispute=dispute, expected_version=expected_version,
-                      target=outcome, note=note,
-                      extra={"outcome_note": note.strip(), "transferred_to": transferred_to.strip()},
-                      done={Task.Kind.FIRST_CONTACT, Task.Kind.MEDIATION})
+    dispute = _simple(
+        "record_outcome",
+        actor=actor,
+        dispute=dispute,
+        expected_version=expected_version,
+        target=outcome,
+        note=note,
+        extra={"outcome_note": note.strip(), "transferred_to": transferred_to.strip()},
+        done={Task.Kind.FIRST_CONTACT, Task.Kind.MEDIATION},
+    )
     policy = policy_for(dispute.level)
-    _create_tasks(dispute, [TaskPlanItem(Task.Kind.FOLLOW_UP,
-                                         timezone.now() + dt.timedelta(days=policy.visit_interval_days), dispute.owner)])
+    _create_tasks(
+        dispute,
+        [
+            TaskPlanItem(
+                Task.Kind.FOLLOW_UP,
+                timezone.now() + dt.timedelta(days=policy.visit_interval_days),
+                dispute.owner,
+            )
+        ],
+    )
     return dispute
 
 
 @transaction.atomic
-def dispute_follow_up(*, actor: User, dispute: Dispute, expected_version: int, note: str,
-                      matter_settled: bool, grievance_settled: bool) -> Dispute:
+def dispute_follow_up(
+    *,
+    actor: User,
+    dispute: Dispute,
+    expected_version: int,
+    note: str,
+    matter_settled: bool,
+    grievance_settled: bool,
+) -> Dispute:
     """A follow-up visit (回访): "事心双解" needs both the matter and the grievance settled."""
-    dispute = _simple("follow_up", actor=actor, dispute=dispute, expected_version=expected_version,
-                      target=Status.FOLLOWING_UP, note=note, done={Task.Kind.FOLLOW_UP}, first_only=True)
+    dispute = _simple(
+        "follow_up",
+        actor=actor,
+        dispute=dispute,
+        expected_version=expected_version,
+        target=Status.FOLLOWING_UP,
+        note=note,
+        done={Task.Kind.FOLLOW_UP},
+        first_only=True,
+    )
     event = dispute.events.order_by("-id").first()
-    event.changes = {**event.changes, "matter_settled": [None, matter_settled],
-                     "grievance_settled": [None, grievance_settled]}
+    event.changes = {
+        **event.changes,
+        "matter_settled": [None, matter_settled],
+        "grievance_settled": [None, grievance_settled],
+    }
     event.save(update_fields=["changes"])
     found = text_signals(note).flags & ESCALATING_FLAGS
     if found:
-        _propose_reassessment(dispute, _("the visit found new risk signals: %(flags)s") % {
-            "flags": ", ".join(sorted(found))}, timezone.now())
+        _propose_reassessment(
+            dispute,
+            _("the visit found new risk signals: %(flags)s") % {"flags": ", ".join(sorted(found))},
+            timezone.now(),
+        )
     policy = policy_for(dispute.level)
     visits = dispute.events.filter(action="follow_up").count()
     if visits < policy.visits_after_outcome or not (matter_settled and grievance_settled):
-        _create_tasks(dispute, [TaskPlanItem(Task.Kind.FOLLOW_UP,
-                                             timezone.now() + dt.timedelta(days=policy.visit_interval_days),
-                                             dispute.owner)])
+        _create_tasks(
+            dispute,
+            [
+                TaskPlanItem(
+                    Task.Kind.FOLLOW_UP,
+                    timezone.now() + dt.timedelta(days=policy.visit_interval_days),
+                    dispute.owner,
+                )
+            ],
+        )
     return dispute
 
 
 @transaction.atomic
-def dispute_request_closure(*, actor: User, dispute: Dispute, expected_version: int, note: str = "") -> Dispute:
-    return _simple("request_closure", actor=actor, dispute=dispute, expected_version=expected_version,
-                   target=Status.CLOSURE_REQUESTED, note=note)
+def dispute_request_closure(
+    *, actor: User, dispute: Dispute, expected_version: int, note: str = ""
+) -> Dispute:
+    return _simple(
+        "request_closure",
+        actor=actor,
+        dispute=dispute,
+        expected_version=expected_version,
+        target=Status.CLOSURE_REQUESTED,
+        note=note,
+    )
 
 
 @transaction.atomic
-def dispute_approve_closure(*, actor: User, dispute: Dispute, expected_version: int, note: str = "") -> Dispute:
+def dispute_approve_closure(
+    *, actor: User, dispute: Dispute, expected_version: int, note: str = ""
+) -> Dispute:
     """销号, by the level's approver. Open tasks other than later visits are no longer due."""
     now = timezone.now()
-    dispute = _simple("approve_closure", actor=actor, dispute=dispute, expected_version=expected_version,
-                      target=Status.CLOSED, note=note, extra={"closed_at": now}, done={Task.Kind.CLOSURE})
+    dispute = _simple(
+        "approve_closure",
+        actor=actor,
+        dispute=dispute,
+        expected_version=expected_version,
+        target=Status.CLOSED,
+        note=note,
+        extra={"closed_at": now},
+        done={Task.Kind.CLOSURE},
+    )
     dispute.tasks.filter(state=Task.State.OPEN).update(
-        state=Task.State.WAIVED, waive_reason=_("No longer due: the case was closed."))
+        state=Task.State.WAIVED, waive_reason=_("No longer due: the case was closed.")
+    )
     if dispute.level == Level.RED:  # red cases are visited monthly for three months after closure
-        _create_tasks(dispute, [TaskPlanItem(Task.Kind.FOLLOW_UP, now + dt.timedelta(days=30 * n), dispute.owner)
-                                for n in (1, 2, 3)])
+        _create_tasks(
+            dispute,
+            [
+                TaskPlanItem(Task.Kind.FOLLOW_UP, now + dt.timedelta(days=30 * n), dispute.owner)
+                for n in (1, 2, 3)
+            ],
+        )
     return dispute
 
 
 @transaction.atomic
-def dispute_reject_closure(*, actor: User, dispute: Dispute, expected_version: int, note: str) -> Dispute:
-    dispute = _simple("reject_closure", actor=actor, dispute=dispute, expected_version=expected_version,
-                      target=Status.FOLLOWING_UP, note=note)
+def dispute_reject_closure(
+    *, actor: User, dispute: Dispute, expected_version: int, note: str
+) -> Dispute:
+    dispute = _simple(
+        "reject_closure",
+        actor=actor,
+        dispute=dispute,
+        expected_version=expected_version,
+        target=Status.FOLLOWING_UP,
+        note=note,
+    )
     policy = policy_for(dispute.level)
-    _create_tasks(dispute, [TaskPlanItem(Task.Kind.FOLLOW_UP, timezone.now() + dt.timedelta(days=policy.visit_interval_days),
-                                         dispute.owner, title=_("Closure rejected: %(reason)s") % {"reason": note.strip()[:80]})])
+    _create_tasks(
+        dispute,
+        [
+            TaskPlanItem(
+                Task.Kind.FOLLOW_UP,
+                timezone.now() + dt.timedelta(days=policy.visit_interval_days),
+                dispute.owner,
+                title=_("Closure rejected: %(reason)s") % {"reason": note.strip()[:80]},
+            )
+        ],
+    )
     return dispute
 
 
 @transaction.atomic
 def dispute_reopen(*, actor: User, dispute: Dispute, expected_version: int, note: str) -> Dispute:
     """The dispute recurred: the same case number comes back to life with a fresh checklist."""
-    dispute = _simple("reopen", actor=actor, dispute=dispute, expected_version=expected_version,
-                      target=Status.REOPENED, note=note, extra={"closed_at": None})
-    _create_tasks(dispute, _task_plan(dispute, policy_for(dispute.level), timezone.now(), fresh=True))
+    dispute = _simple(
+        "reopen",
+        actor=actor,
+        dispute=dispute,
+        expected_version=expected_version,
+        target=Status.REOPENED,
+        note=note,
+        extra={"closed_at": None},
+    )
+    _create_tasks(
+        dispute, _task_plan(dispute, policy_for(dispute.level), timezone.now(), fresh=True)
+    )
     return dispute
 
 
@@ -645,19 +1087,34 @@ def dispute_reopen(*, actor: User, dispute: Dispute, expected_version: int, note
 
 
 def _task_locked(actor: User, task: Task) -> Task:
-    task = Task.objects.select_for_update(of=("self",)).select_related("dispute__grid").get(pk=task.pk)
+    task = (
+        Task.objects.select_for_update(of=("self",)).select_related("dispute__grid").get(pk=task.pk)
+    )
     if not can_see_unit(actor, task.dispute.grid):
         raise TransitionRefused(_("This case is outside your area."))
     if task.state != Task.State.OPEN:
-        raise ValidationError({"state": _("This task is already %(state)s.") % {"state": task.get_state_display()}})
+        raise ValidationError(
+            {"state": _("This task is already %(state)s.") % {"state": task.get_state_display()}}
+        )
     return task
 
 
-def _task_event(actor: User, task: Task, action: str, changes: dict[str, list[Any]], note: str = "") -> None:
+def _task_event(
+    actor: User, task: Task, action: str, changes: dict[str, list[Any]], note: str = ""
+) -> None:
     dispute = task.dispute
-    Dispute.objects.filter(pk=dispute.pk).update(version=F("version") + 1, updated_at=timezone.now())
-    _event(dispute=dispute, actor=actor, action=action, from_status=dispute.status, to_status=dispute.status,
-           changes={"task": [None, {"id": task.pk, "kind": task.kind}], **changes}, note=note)
+    Dispute.objects.filter(pk=dispute.pk).update(
+        version=F("version") + 1, updated_at=timezone.now()
+    )
+    _event(
+        dispute=dispute,
+        actor=actor,
+        action=action,
+        from_status=dispute.status,
+        to_status=dispute.status,
+        changes={"task": [None, {"id": task.pk, "kind": task.kind}], **changes},
+        note=note,
+    )
 
 
 @transaction.atomic
@@ -669,7 +1126,9 @@ def task_complete(*, actor: User, task: Task, note: str = "") -> Task:
     return task
 
 
-TASK_WAIVER_ROLES = frozenset({Role.COMMUNITY_OFFICER, Role.STATION_STAFF, Role.STATION_CHIEF, Role.BUREAU_COMMANDER})
+TASK_WAIVER_ROLES = frozenset(
+    {Role.COMMUNITY_OFFICER, Role.STATION_STAFF, Role.STATION_CHIEF, Role.BUREAU_COMMANDER}
+)
 
 
 @transaction.atomic
@@ -681,7 +1140,9 @@ def task_waive(*, actor: User, task: Task, reason: str) -> Task:
         raise TransitionRefused(_("Only officers may waive a task."))
     task.state, task.waive_reason = Task.State.WAIVED, reason.strip()[:200]
     task.save(update_fields=["state", "waive_reason"])
-    _task_event(actor, task, "task_waive", {"state": [Task.State.OPEN, Task.State.WAIVED]}, reason.strip())
+    _task_event(
+        actor, task, "task_waive", {"state": [Task.State.OPEN, Task.State.WAIVED]}, reason.strip()
+    )
     return task
 
 
@@ -689,7 +1150,9 @@ def task_waive(*, actor: User, task: Task, reason: str) -> Task:
 def task_reassign(*, actor: User, task: Task, assignee: User) -> Task:
     task = _task_locked(actor, task)
     if not can_see_unit(assignee, task.dispute.grid):
-        raise ValidationError({"assignee": _("%(name)s does not cover this case's grid.") % {"name": assignee}})
+        raise ValidationError(
+            {"assignee": _("%(name)s does not cover this case's grid.") % {"name": assignee}}
+        )
     old = task.assignee
     task.assignee = assignee
     task.save(update_fields=["assignee"])
@@ -697,7 +1160,13 @@ def task_reassign(*, actor: User, task: Task, assignee: User) -> Task:
     return task
 
 
-ALLOWED_ATTACHMENT_TYPES = {"image/jpeg", "image/png", "image/webp", "image/heic", "application/pdf"}
+ALLOWED_ATTACHMENT_TYPES = {
+    "image/jpeg",
+    "image/png",
+    "image/webp",
+    "image/heic",
+    "application/pdf",
+}
 
 
 def attachment_check(upload) -> None:
@@ -708,8 +1177,12 @@ def attachment_check(upload) -> None:
     if content_type not in ALLOWED_ATTACHMENT_TYPES:
         raise ValidationError({"attachment": _("Attach a photo (JPEG, PNG, WebP, HEIC) or a PDF.")})
     if upload.size > settings.CONCORD_ATTACHMENT_MAX_BYTES:
-        raise ValidationError({"attachment": _("The file is larger than %(mb)s MB.") % {
-            "mb": settings.CONCORD_ATTACHMENT_MAX_BYTES // (1024 * 1024)}})
+        raise ValidationError(
+            {
+                "attachment": _("The file is larger than %(mb)s MB.")
+                % {"mb": settings.CONCORD_ATTACHMENT_MAX_BYTES // (1024 * 1024)}
+            }
+        )
 
 
 @transaction.atomic
@@ -720,12 +1193,25 @@ def attachment_add(*, actor: User, dispute: Dispute, upload) -> Attachment:
     attachment_check(upload)
     content_type = getattr(upload, "content_type", "") or ""
     name = (upload.name or "attachment").replace("/", "_").replace("\\", "_")[-120:]
-    attachment = Attachment(dispute=dispute, original_name=name, content_type=content_type, size=upload.size,
-                            uploaded_by=actor)
+    attachment = Attachment(
+        dispute=dispute,
+        original_name=name,
+        content_type=content_type,
+        size=upload.size,
+        uploaded_by=actor,
+    )
     attachment.file.save(name, upload, save=False)
     attachment.save()
-    Dispute.objects.filter(pk=dispute.pk).update(version=F("version") + 1, updated_at=timezone.now())
+    Dispute.objects.filter(pk=dispute.pk).update(
+        version=F("version") + 1, updated_at=timezone.now()
+    )
     dispute.refresh_from_db(fields=["version"])
-    _event(dispute=dispute, actor=actor, action="attachment_add", from_status=dispute.status,
-           to_status=dispute.status, changes={"attachment": [None, name]})
+    _event(
+        dispute=dispute,
+        actor=actor,
+        action="attachment_add",
+        from_status=dispute.status,
+        to_status=dispute.status,
+        changes={"attachment": [None, name]},
+    )
     return attachment

@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from concord.accounts.models import Role, User
+from concord.disputes import risk as dispute_risk
 from concord.disputes import selectors, services
 from concord.disputes.forms import (
     OFFICER_ROLES,
@@ -23,7 +24,6 @@ from concord.disputes.forms import (
     OutcomeForm,
     PartyFormSet,
 )
-from concord.disputes import risk as dispute_risk
 from concord.disputes.models import Attachment, Dispute, Level, Task
 from concord.disputes.workflow import TRANSITIONS, actions_available
 from concord.risk import loader as risk_loader
@@ -40,7 +40,9 @@ def _get_case(request: HttpRequest, case_number: str) -> Dispute:
 
 def _people_over(dispute: Dispute, roles) -> "list[User]":
     codes = [c for c in dispute.grid.path.strip("/").split("/") if c]
-    return User.objects.filter(is_active=True, role__in=roles, scope_unit__code__in=codes).order_by("role", "username")
+    return User.objects.filter(is_active=True, role__in=roles, scope_unit__code__in=codes).order_by(
+        "role", "username"
+    )
 
 
 def _apply_errors(form, exc: ValidationError) -> None:
@@ -51,16 +53,24 @@ def _apply_errors(form, exc: ValidationError) -> None:
 @login_required
 def dispute_list(request: HttpRequest) -> HttpResponse:
     form = DisputeFilterForm(request.GET or None)
-    disputes = selectors.dispute_list(actor=request.user, filters=form.filters() if request.GET else None)
+    disputes = selectors.dispute_list(
+        actor=request.user, filters=form.filters() if request.GET else None
+    )
     page = Paginator(disputes, 25).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
-    return render(request, "disputes/list.html", {"form": form, "page": page, "query": query.urlencode()})
+    return render(
+        request, "disputes/list.html", {"form": form, "page": page, "query": query.urlencode()}
+    )
 
 
 @login_required
 def dispute_register(request: HttpRequest) -> HttpResponse:
-    grids = units_visible(actor=request.user, kind=UnitKind.GRID).filter(is_active=True).order_by("code")
+    grids = (
+        units_visible(actor=request.user, kind=UnitKind.GRID)
+        .filter(is_active=True)
+        .order_by("code")
+    )
     if not TRANSITIONS["register"].allowed(request.user.role, "yellow"):
         raise Http404(_("Your role does not register disputes."))
     form = DisputeRegisterForm(request.POST or None, request.FILES or None, grids=grids)
@@ -69,44 +79,68 @@ def dispute_register(request: HttpRequest) -> HttpResponse:
         data = form.cleaned_data
         try:
             dispute = services.dispute_register(
-                actor=request.user, title=data["title"], category=data["category"], grid=data["grid"],
-                channel=data["channel"], description=data["description"], level=data["level"],
-                people_involved=data["people_involved"], amount_involved=data["amount_involved"],
+                actor=request.user,
+                title=data["title"],
+                category=data["category"],
+                grid=data["grid"],
+                channel=data["channel"],
+                description=data["description"],
+                level=data["level"],
+                people_involved=data["people_involved"],
+                amount_involved=data["amount_involved"],
                 began_on=data["began_on"],
-                parties=[services.PartyInput(**p) for p in parties.cleaned_data if p and p.get("name")],
+                parties=[
+                    services.PartyInput(**p) for p in parties.cleaned_data if p and p.get("name")
+                ],
                 attachments=[data["attachment"]] if data.get("attachment") else [],
             )
         except ValidationError as exc:
             for field, errors in exc.message_dict.items():
                 if field.startswith("parties["):
-                    index = int(field[len("parties["):field.index("]")])
+                    index = int(field[len("parties[") : field.index("]")])
                     sub = field.rsplit(".", 1)[1]
                     if index < len(parties.forms):
-                        parties.forms[index].add_error(sub if sub in parties.forms[index].fields else None, errors)
+                        parties.forms[index].add_error(
+                            sub if sub in parties.forms[index].fields else None, errors
+                        )
                         continue
                 form.add_error(field if field in form.fields else None, errors)
         else:
-            messages.success(request, _("Registered as case %(number)s.") % {"number": dispute.case_number})
+            messages.success(
+                request, _("Registered as case %(number)s.") % {"number": dispute.case_number}
+            )
             return redirect("dispute_detail", case_number=dispute.case_number)
     return render(request, "disputes/register.html", {"form": form, "parties": parties})
 
 
 def _action_forms(request: HttpRequest, dispute: Dispute, data=None) -> dict:
-    available = actions_available(role=request.user.role, status=dispute.status, level=dispute.level)
+    available = actions_available(
+        role=request.user.role, status=dispute.status, level=dispute.level
+    )
     forms = {}
     for action in available:
         if action in {"assess", "change_level"}:
-            forms[action] = AssessForm(data, leaders=_people_over(dispute, [Role.BUREAU_COMMANDER]),
-                                       initial={"level": dispute.level}, prefix=action)
+            forms[action] = AssessForm(
+                data,
+                leaders=_people_over(dispute, [Role.BUREAU_COMMANDER]),
+                initial={"level": dispute.level},
+                prefix=action,
+            )
         elif action in {"assign", "reassign"}:
-            forms[action] = AssignForm(data, owners=_people_over(dispute, OFFICER_ROLES), prefix=action,
-                                       initial={"owner": dispute.owner_id})
+            forms[action] = AssignForm(
+                data,
+                owners=_people_over(dispute, OFFICER_ROLES),
+                prefix=action,
+                initial={"owner": dispute.owner_id},
+            )
         elif action == "record_outcome":
             forms[action] = OutcomeForm(data, prefix=action)
         elif action == "follow_up":
             forms[action] = FollowUpForm(data, prefix=action)
         else:
-            forms[action] = NoteForm(data, required="note" in TRANSITIONS[action].requires, prefix=action)
+            forms[action] = NoteForm(
+                data, required="note" in TRANSITIONS[action].requires, prefix=action
+            )
     return forms
 
 
@@ -148,22 +182,44 @@ def dispute_act(request: HttpRequest, case_number: str, action: str) -> HttpResp
         data = form.cleaned_data
         common = {"actor": request.user, "dispute": dispute, "expected_version": version}
         calls = {
-            "assess": lambda: services.dispute_assess(**common, level=data.get("level"), reasons=form.reason_list(),
-                                                      lead_leader=data.get("lead_leader")),
-            "change_level": lambda: services.dispute_change_level(**common, level=data.get("level"),
-                                                                  reasons=form.reason_list(),
-                                                                  lead_leader=data.get("lead_leader")),
+            "assess": lambda: services.dispute_assess(
+                **common,
+                level=data.get("level"),
+                reasons=form.reason_list(),
+                lead_leader=data.get("lead_leader"),
+            ),
+            "change_level": lambda: services.dispute_change_level(
+                **common,
+                level=data.get("level"),
+                reasons=form.reason_list(),
+                lead_leader=data.get("lead_leader"),
+            ),
             "assign": lambda: services.dispute_assign(**common, owner=data["owner"]),
             "reassign": lambda: services.dispute_assign(**common, owner=data["owner"]),
-            "start_mediation": lambda: services.dispute_start_mediation(**common, note=data.get("note", "")),
+            "start_mediation": lambda: services.dispute_start_mediation(
+                **common, note=data.get("note", "")
+            ),
             "record_outcome": lambda: services.dispute_record_outcome(
-                **common, outcome=data["outcome"], note=data["note"], transferred_to=data.get("transferred_to", "")),
+                **common,
+                outcome=data["outcome"],
+                note=data["note"],
+                transferred_to=data.get("transferred_to", ""),
+            ),
             "follow_up": lambda: services.dispute_follow_up(
-                **common, note=data["note"], matter_settled=data["matter_settled"],
-                grievance_settled=data["grievance_settled"]),
-            "request_closure": lambda: services.dispute_request_closure(**common, note=data.get("note", "")),
-            "approve_closure": lambda: services.dispute_approve_closure(**common, note=data.get("note", "")),
-            "reject_closure": lambda: services.dispute_reject_closure(**common, note=data.get("note", "")),
+                **common,
+                note=data["note"],
+                matter_settled=data["matter_settled"],
+                grievance_settled=data["grievance_settled"],
+            ),
+            "request_closure": lambda: services.dispute_request_closure(
+                **common, note=data.get("note", "")
+            ),
+            "approve_closure": lambda: services.dispute_approve_closure(
+                **common, note=data.get("note", "")
+            ),
+            "reject_closure": lambda: services.dispute_reject_closure(
+                **common, note=data.get("note", "")
+            ),
             "reopen": lambda: services.dispute_reopen(**common, note=data.get("note", "")),
         }
         try:
@@ -177,7 +233,9 @@ def dispute_act(request: HttpRequest, case_number: str, action: str) -> HttpResp
         except ValidationError as exc:
             _apply_errors(form, exc)
         else:
-            messages.success(request, _("Done: %(action)s.") % {"action": services.ACTION_LABELS[action]})
+            messages.success(
+                request, _("Done: %(action)s.") % {"action": services.ACTION_LABELS[action]}
+            )
             return redirect("dispute_detail", case_number=case_number)
     context = _detail_context(request, dispute, forms)
     context["open_action"] = action
@@ -195,11 +253,15 @@ def task_act(request: HttpRequest, task_id: int, action: str) -> HttpResponse:
         if action == "complete":
             services.task_complete(actor=request.user, task=task, note=request.POST.get("note", ""))
         elif action == "waive":
-            services.task_waive(actor=request.user, task=task, reason=request.POST.get("reason", ""))
+            services.task_waive(
+                actor=request.user, task=task, reason=request.POST.get("reason", "")
+            )
         else:
             raise Http404
     except (ValidationError, services.TransitionRefused) as exc:
-        messages.error(request, " ".join(exc.messages) if isinstance(exc, ValidationError) else str(exc))
+        messages.error(
+            request, " ".join(exc.messages) if isinstance(exc, ValidationError) else str(exc)
+        )
     else:
         messages.success(request, _("Task updated."))
     return redirect("dispute_detail", case_number=task.dispute.case_number)
@@ -207,8 +269,12 @@ def task_act(request: HttpRequest, task_id: int, action: str) -> HttpResponse:
 
 @login_required
 def my_tasks(request: HttpRequest) -> HttpResponse:
-    tasks = (selectors.tasks_visible(actor=request.user).filter(state=Task.State.OPEN)
-             .filter(Q(assignee=request.user)).order_by("due_at")[:200])
+    tasks = (
+        selectors.tasks_visible(actor=request.user)
+        .filter(state=Task.State.OPEN)
+        .filter(Q(assignee=request.user))
+        .order_by("due_at")[:200]
+    )
     overdue = selectors.tasks_overdue(actor=request.user).select_related("dispute__grid")[:200]
     return render(request, "disputes/tasks.html", {"tasks": tasks, "overdue": overdue})
 
@@ -220,8 +286,11 @@ def attachment_download(request: HttpRequest, case_number: str, attachment_id: i
         attachment = dispute.attachments.get(pk=attachment_id)
     except Attachment.DoesNotExist as exc:
         raise Http404 from exc
-    return FileResponse(attachment.file.open("rb"), filename=attachment.original_name,
-                        content_type=attachment.content_type or "application/octet-stream")
+    return FileResponse(
+        attachment.file.open("rb"),
+        filename=attachment.original_name,
+        content_type=attachment.content_type or "application/octet-stream",
+    )
 
 
 def _checklist(dispute: Dispute):
@@ -239,12 +308,17 @@ def dispute_questionnaire(request: HttpRequest, case_number: str) -> HttpRespons
     """The escalation checklist on a phone; the level and its reasons update as answers change (htmx)."""
     dispute = _get_case(request, case_number)
     action = "assess" if dispute.status in TRANSITIONS["assess"].sources else "change_level"
-    if action not in actions_available(role=request.user.role, status=dispute.status, level=dispute.level):
+    if action not in actions_available(
+        role=request.user.role, status=dispute.status, level=dispute.level
+    ):
         raise Http404(_("This action is not available to you on this case now."))
     instrument, items = _checklist(dispute)
     leaders = _people_over(dispute, [Role.BUREAU_COMMANDER])
-    answers = _answers_from(request, items) if request.method == "POST" else dict(
-        dispute.assessment.answers if dispute.assessment_id else {})
+    answers = (
+        _answers_from(request, items)
+        if request.method == "POST"
+        else dict(dispute.assessment.answers if dispute.assessment_id else {})
+    )
     errors: dict[str, list[str]] = {}
     if request.method == "POST":
         level = request.POST.get("level") or None
@@ -254,13 +328,21 @@ def dispute_questionnaire(request: HttpRequest, case_number: str) -> HttpRespons
             version = int(request.POST.get("expected_version", ""))
         except ValueError:
             version = -1
-        common = {"actor": request.user, "dispute": dispute, "expected_version": version, "answers": answers,
-                  "reasons": reasons, "lead_leader": leader}
+        common = {
+            "actor": request.user,
+            "dispute": dispute,
+            "expected_version": version,
+            "answers": answers,
+            "reasons": reasons,
+            "lead_leader": leader,
+        }
         try:
             if action == "assess":
                 services.dispute_assess(**common, level=level)
             else:
-                services.dispute_change_level(**common, level=level or dispute_risk.grade(dispute, answers).level)
+                services.dispute_change_level(
+                    **common, level=level or dispute_risk.grade(dispute, answers).level
+                )
         except services.StaleVersion as exc:
             messages.error(request, str(exc))
             return redirect("dispute_detail", case_number=case_number)
@@ -269,11 +351,22 @@ def dispute_questionnaire(request: HttpRequest, case_number: str) -> HttpRespons
         else:
             messages.success(request, _("Assessment saved."))
             return redirect("dispute_detail", case_number=case_number)
-    return render(request, "disputes/questionnaire.html", {
-        "dispute": dispute, "instrument": instrument, "items": items, "answers": answers, "leaders": leaders,
-        "result": dispute_risk.grade(dispute, answers), "errors": errors, "levels": Level.choices,
-        "posted": request.POST if request.method == "POST" else {},
-    }, status=422 if errors else 200)
+    return render(
+        request,
+        "disputes/questionnaire.html",
+        {
+            "dispute": dispute,
+            "instrument": instrument,
+            "items": items,
+            "answers": answers,
+            "leaders": leaders,
+            "result": dispute_risk.grade(dispute, answers),
+            "errors": errors,
+            "levels": Level.choices,
+            "posted": request.POST if request.method == "POST" else {},
+        },
+        status=422 if errors else 200,
+    )
 
 
 @login_required
@@ -281,5 +374,8 @@ def dispute_questionnaire(request: HttpRequest, case_number: str) -> HttpRespons
 def dispute_questionnaire_preview(request: HttpRequest, case_number: str) -> HttpResponse:
     dispute = _get_case(request, case_number)
     _, items = _checklist(dispute)
-    return render(request, "disputes/_risk_result.html",
-                  {"result": dispute_risk.grade(dispute, _answers_from(request, items))})
+    return render(
+        request,
+        "disputes/_risk_result.html",
+        {"result": dispute_risk.grade(dispute, _answers_from(request, items))},
+    )

@@ -12,7 +12,9 @@ from concord.disputes.models import Level, Status
 
 S = Status
 FIELD = frozenset({Role.GRID_WORKER, Role.AUXILIARY, Role.COMMUNITY_OFFICER})
-OFFICERS = frozenset({Role.COMMUNITY_OFFICER, Role.STATION_STAFF, Role.STATION_CHIEF, Role.BUREAU_COMMANDER})
+OFFICERS = frozenset(
+    {Role.COMMUNITY_OFFICER, Role.STATION_STAFF, Role.STATION_CHIEF, Role.BUREAU_COMMANDER}
+)
 STATION_UP = frozenset({Role.STATION_STAFF, Role.STATION_CHIEF, Role.BUREAU_COMMANDER})
 CHIEFS = frozenset({Role.STATION_CHIEF, Role.BUREAU_COMMANDER})
 BUREAU = frozenset({Role.BUREAU_COMMANDER})
@@ -38,38 +40,118 @@ class Transition:
         return role in self.roles.get(level, frozenset())
 
 
-TRANSITIONS: dict[str, Transition] = {t.action: t for t in [
-    Transition("register", frozenset(), frozenset({S.REGISTERED}), same_for_all_levels(ANY_TERRITORIAL),
-               ("title", "category", "grid")),
-    Transition("assess", frozenset({S.REGISTERED, S.REOPENED, S.ASSESSED}), frozenset({S.ASSESSED}),
-               same_for_all_levels(OFFICERS), ("level", "reasons")),
-    Transition("change_level", OPEN - {S.REGISTERED, S.REOPENED}, None,
-               same_for_all_levels(OFFICERS), ("level", "reasons")),
-    Transition("assign", frozenset({S.ASSESSED}), frozenset({S.ASSIGNED}),
-               {Level.YELLOW: OFFICERS, Level.ORANGE: STATION_UP, Level.RED: CHIEFS}, ("owner",)),
-    Transition("reassign", frozenset({S.ASSIGNED, S.MEDIATING}) | AFTER_OUTCOME, None,
-               {Level.YELLOW: OFFICERS, Level.ORANGE: STATION_UP, Level.RED: CHIEFS}, ("owner",)),
-    Transition("start_mediation", frozenset({S.ASSIGNED}), frozenset({S.MEDIATING}),
-               {Level.YELLOW: OFFICERS | {Role.AUXILIARY}, Level.ORANGE: OFFICERS, Level.RED: OFFICERS}),
-    Transition("record_outcome", frozenset({S.ASSIGNED, S.MEDIATING}),
-               frozenset({S.RESOLVED, S.CONTAINED, S.TRANSFERRED}),
-               {Level.YELLOW: OFFICERS | {Role.AUXILIARY}, Level.ORANGE: OFFICERS, Level.RED: STATION_UP},
-               ("outcome", "note")),
-    Transition("follow_up", AFTER_OUTCOME, frozenset({S.FOLLOWING_UP}), same_for_all_levels(ANY_TERRITORIAL),
-               ("note",)),
-    Transition("request_closure", frozenset({S.FOLLOWING_UP}), frozenset({S.CLOSURE_REQUESTED}),
-               {Level.YELLOW: OFFICERS | {Role.AUXILIARY}, Level.ORANGE: OFFICERS, Level.RED: OFFICERS}),
-    Transition("approve_closure", frozenset({S.CLOSURE_REQUESTED}), frozenset({S.CLOSED}),
-               {Level.YELLOW: frozenset({Role.COMMUNITY_OFFICER}) | CHIEFS, Level.ORANGE: CHIEFS, Level.RED: BUREAU}),
-    Transition("reject_closure", frozenset({S.CLOSURE_REQUESTED}), frozenset({S.FOLLOWING_UP}),
-               {Level.YELLOW: frozenset({Role.COMMUNITY_OFFICER}) | CHIEFS, Level.ORANGE: CHIEFS, Level.RED: BUREAU},
-               ("note",)),
-    Transition("reopen", frozenset({S.CLOSED}), frozenset({S.REOPENED}), same_for_all_levels(ANY_TERRITORIAL),
-               ("note",)),
-]}
+TRANSITIONS: dict[str, Transition] = {
+    t.action: t
+    for t in [
+        Transition(
+            "register",
+            frozenset(),
+            frozenset({S.REGISTERED}),
+            same_for_all_levels(ANY_TERRITORIAL),
+            ("title", "category", "grid"),
+        ),
+        Transition(
+            "assess",
+            frozenset({S.REGISTERED, S.REOPENED, S.ASSESSED}),
+            frozenset({S.ASSESSED}),
+            same_for_all_levels(OFFICERS),
+            ("level", "reasons"),
+        ),
+        Transition(
+            "change_level",
+            OPEN - {S.REGISTERED, S.REOPENED},
+            None,
+            same_for_all_levels(OFFICERS),
+            ("level", "reasons"),
+        ),
+        Transition(
+            "assign",
+            frozenset({S.ASSESSED}),
+            frozenset({S.ASSIGNED}),
+            {Level.YELLOW: OFFICERS, Level.ORANGE: STATION_UP, Level.RED: CHIEFS},
+            ("owner",),
+        ),
+        Transition(
+            "reassign",
+            frozenset({S.ASSIGNED, S.MEDIATING}) | AFTER_OUTCOME,
+            None,
+            {Level.YELLOW: OFFICERS, Level.ORANGE: STATION_UP, Level.RED: CHIEFS},
+            ("owner",),
+        ),
+        Transition(
+            "start_mediation",
+            frozenset({S.ASSIGNED}),
+            frozenset({S.MEDIATING}),
+            {
+                Level.YELLOW: OFFICERS | {Role.AUXILIARY},
+                Level.ORANGE: OFFICERS,
+                Level.RED: OFFICERS,
+            },
+        ),
+        Transition(
+            "record_outcome",
+            frozenset({S.ASSIGNED, S.MEDIATING}),
+            frozenset({S.RESOLVED, S.CONTAINED, S.TRANSFERRED}),
+            {
+                Level.YELLOW: OFFICERS | {Role.AUXILIARY},
+                Level.ORANGE: OFFICERS,
+                Level.RED: STATION_UP,
+            },
+            ("outcome", "note"),
+        ),
+        Transition(
+            "follow_up",
+            AFTER_OUTCOME,
+            frozenset({S.FOLLOWING_UP}),
+            same_for_all_levels(ANY_TERRITORIAL),
+            ("note",),
+        ),
+        Transition(
+            "request_closure",
+            frozenset({S.FOLLOWING_UP}),
+            frozenset({S.CLOSURE_REQUESTED}),
+            {
+                Level.YELLOW: OFFICERS | {Role.AUXILIARY},
+                Level.ORANGE: OFFICERS,
+                Level.RED: OFFICERS,
+            },
+        ),
+        Transition(
+            "approve_closure",
+            frozenset({S.CLOSURE_REQUESTED}),
+            frozenset({S.CLOSED}),
+            {
+                Level.YELLOW: frozenset({Role.COMMUNITY_OFFICER}) | CHIEFS,
+                Level.ORANGE: CHIEFS,
+                Level.RED: BUREAU,
+            },
+        ),
+        Transition(
+            "reject_closure",
+            frozenset({S.CLOSURE_REQUESTED}),
+            frozenset({S.FOLLOWING_UP}),
+            {
+                Level.YELLOW: frozenset({Role.COMMUNITY_OFFICER}) | CHIEFS,
+                Level.ORANGE: CHIEFS,
+                Level.RED: BUREAU,
+            },
+            ("note",),
+        ),
+        Transition(
+            "reopen",
+            frozenset({S.CLOSED}),
+            frozenset({S.REOPENED}),
+            same_for_all_levels(ANY_TERRITORIAL),
+            ("note",),
+        ),
+    ]
+}
 
 
 def actions_available(*, role: str, status: str, level: str) -> list[str]:
     """The actions a role may take on a case in this status and at this level (for buttons)."""
-    return [t.action for t in TRANSITIONS.values()
-            if t.action != "register" and status in t.sources and t.allowed(role, level)]
+    return [
+        t.action
+        for t in TRANSITIONS.values()
+        if t.action != "register" and status in t.sources and t.allowed(role, level)
+    ]

@@ -58,4 +58,9 @@ def parse_id_number(raw: str, *, today: dt.date | None = None) -> IdNumber:
         raise InvalidIdNumber("birth_date")
     if not upgraded and check_digit(text[:17]) != text[17]:
         raise InvalidIdNumber("checksum")
-    return IdNumber(number=text, birth_date=born, sex="M" if int(text[16]) % 2 else "F", upgraded_from_15=upgraded)
+    return IdNumber(
+        number=text,
+        birth_date=born,
+        sex="M" if int(text[16]) % 2 else "F",
+        upgraded_from_15=upgraded,
+    )

@@ -11,7 +11,7 @@ STAR = "*"
 
 
 def mask_id_number(raw: str | None) -> str:
-    """"411603199001011234" → "411603********1234": the region code and the last four stay visible.
+    """ "411603199001011234" → "411603********1234": the region code and the last four stay visible.
 
     The birth date (the middle eight of eighteen) is hidden. Numbers shorter than an ID number
     (passports, typing errors) show only their last two characters.
@@ -31,7 +31,7 @@ def _national_digits(text: str) -> str:
     for country in ("0086", "86"):
         # +86 / 0086 before a mobile or an area code; a bare 86… landline local number is left alone.
         if digits.startswith(country) and len(digits) - len(country) in (10, 11, 12):
-            rest = digits[len(country):]
+            rest = digits[len(country) :]
             if rest[0] == "1" and len(rest) == 11:
                 return rest
             if rest[0] != "1":
@@ -40,7 +40,7 @@ def _national_digits(text: str) -> str:
 
 
 def mask_phone(raw: str | None) -> str:
-    """"13800138000" → "138****8000"; "0394-8234567" → "0394-***4567"; "8234567" → "***4567".
+    """ "13800138000" → "138****8000"; "0394-8234567" → "0394-***4567"; "8234567" → "***4567".
 
     A mobile keeps its first three and last four digits; a landline keeps its area code and the last
     four digits of the local number. Anything else keeps at most its last four digits.
@@ -61,7 +61,7 @@ def mask_phone(raw: str | None) -> str:
 
 
 def mask_address(raw: str | None, *, keep: int = 6) -> str:
-    """"淮阳区城关镇东关村3组12号" → "淮阳区城关镇****": the district and township part stays, the house goes.
+    """ "淮阳区城关镇东关村3组12号" → "淮阳区城关镇****": the district and township part stays, the house goes.
 
     At most `keep` leading characters and never more than half of the address are shown.
     """

@@ -16,7 +16,9 @@ def _rule_holds(rule: Rule, flags: frozenset[str], inputs: Inputs) -> bool:
         return False
     if rule.people_at_least is not None and (inputs.people_involved or 0) < rule.people_at_least:
         return False
-    return not (rule.reports_12m_at_least is not None and inputs.reports_12m < rule.reports_12m_at_least)
+    return not (
+        rule.reports_12m_at_least is not None and inputs.reports_12m < rule.reports_12m_at_least
+    )
 
 
 def assess(inputs: Inputs, instrument: Instrument, ruleset: Ruleset) -> Result:
@@ -38,7 +40,11 @@ def assess(inputs: Inputs, instrument: Instrument, ruleset: Ruleset) -> Result:
             flags.add(rule.raises_flag)
     frozen = frozenset(flags)
 
-    fired = [item for item in applicable if answers.get(item.code) or any(f in frozen for f in item.flags)]
+    fired = [
+        item
+        for item in applicable
+        if answers.get(item.code) or any(f in frozen for f in item.flags)
+    ]
     score = sum(item.weight for item in fired)
 
     minimum = LEVELS[0]
@@ -46,18 +52,35 @@ def assess(inputs: Inputs, instrument: Instrument, ruleset: Ruleset) -> Result:
     for rule in ruleset.rules:
         if _rule_holds(rule, frozen, inputs):
             minimum = higher(minimum, rule.min_level)
-            rule_reasons.append(Reason("rule", rule.code, rule.reason_zh, rule.reason_en, rule.source))
+            rule_reasons.append(
+                Reason("rule", rule.code, rule.reason_zh, rule.reason_en, rule.source)
+            )
 
-    by_score = "red" if score >= ruleset.red_from else "orange" if score >= ruleset.orange_from else "yellow"
+    by_score = (
+        "red"
+        if score >= ruleset.red_from
+        else "orange"
+        if score >= ruleset.orange_from
+        else "yellow"
+    )
     level = higher(minimum, by_score)
     threshold = Reason(
-        "threshold", by_score,
+        "threshold",
+        by_score,
         f"加权分 {score:g}（橙色 ≥ {ruleset.orange_from:g}，红色 ≥ {ruleset.red_from:g}）",
         f"Weighted score {score:g} (orange ≥ {ruleset.orange_from:g}, red ≥ {ruleset.red_from:g})",
         f"Concord rules version {ruleset.version}",
     )
-    item_reasons = [Reason("item", i.code, i.question_zh, i.question_en, i.source, i.weight)
-                    for i in sorted(fired, key=lambda i: (-i.weight, i.code))]
-    return Result(level=level, minimum_level=minimum, score=score,
-                  reasons=(*rule_reasons, threshold, *item_reasons), flags=frozen,
-                  instrument_version=f"{instrument.code}@{instrument.version}", rules_version=ruleset.version)
+    item_reasons = [
+        Reason("item", i.code, i.question_zh, i.question_en, i.source, i.weight)
+        for i in sorted(fired, key=lambda i: (-i.weight, i.code))
+    ]
+    return Result(
+        level=level,
+        minimum_level=minimum,
+        score=score,
+        reasons=(*rule_reasons, threshold, *item_reasons),
+        flags=frozen,
+        instrument_version=f"{instrument.code}@{instrument.version}",
+        rules_version=ruleset.version,
+    )

@@ -6,7 +6,16 @@ from typing import Any
 
 LEVELS = ("yellow", "orange", "red")
 RANK = MappingProxyType({level: i for i, level in enumerate(LEVELS)})
-FLAGS = ("threat_kill", "self_harm", "weapon", "violence", "group", "stalking", "repeat", "vulnerable")
+FLAGS = (
+    "threat_kill",
+    "self_harm",
+    "weapon",
+    "violence",
+    "group",
+    "stalking",
+    "repeat",
+    "vulnerable",
+)
 
 
 def higher(a: str, b: str) -> str:
@@ -88,8 +97,14 @@ class Reason:
     weight: float | None = None
 
     def as_dict(self) -> dict[str, Any]:
-        return {"kind": self.kind, "code": self.code, "text_zh": self.text_zh, "text_en": self.text_en,
-                "source": self.source, "weight": self.weight}
+        return {
+            "kind": self.kind,
+            "code": self.code,
+            "text_zh": self.text_zh,
+            "text_en": self.text_en,
+            "source": self.source,
+            "weight": self.weight,
+        }
 
 
 @dataclass(frozen=True)
@@ -103,6 +118,12 @@ class Result:
     rules_version: str
 
     def as_dict(self) -> dict[str, Any]:
-        return {"level": self.level, "minimum_level": self.minimum_level, "score": self.score,
-                "flags": sorted(self.flags), "reasons": [r.as_dict() for r in self.reasons],
-                "instrument_version": self.instrument_version, "rules_version": self.rules_version}
+        return {
+            "level": self.level,
+            "minimum_level": self.minimum_level,
+            "score": self.score,
+            "flags": sorted(self.flags),
+            "reasons": [r.as_dict() for r in self.reasons],
+            "instrument_version": self.instrument_version,
+            "rules_version": self.rules_version,
+        }

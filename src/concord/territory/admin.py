@@ -40,12 +40,22 @@ class UnitAdmin(admin.ModelAdmin):
         data = form.cleaned_data
         if change:
             saved = services.unit_update(
-                actor=request.user, unit=obj, name=data["name"], boundary=data.get("boundary"),
-                clear_boundary=not data.get("boundary"), is_active=data["is_active"])
+                actor=request.user,
+                unit=obj,
+                name=data["name"],
+                boundary=data.get("boundary"),
+                clear_boundary=not data.get("boundary"),
+                is_active=data["is_active"],
+            )
         else:
             saved = services.unit_create(
-                actor=request.user, code=data["code"], name=data["name"], kind=data["kind"],
-                parent=data.get("parent"), boundary=data.get("boundary"))
+                actor=request.user,
+                code=data["code"],
+                name=data["name"],
+                kind=data["kind"],
+                parent=data.get("parent"),
+                boundary=data.get("boundary"),
+            )
         obj.pk, obj.path = saved.pk, saved.path
 
     def has_delete_permission(self, request, obj=None):
@@ -73,11 +83,17 @@ class ResponsibilityAdmin(admin.ModelAdmin):
         data = form.cleaned_data
         try:
             if change:
-                saved = services.responsibility_end(actor=request.user, responsibility=obj, until=data["until"])
+                saved = services.responsibility_end(
+                    actor=request.user, responsibility=obj, until=data["until"]
+                )
             else:
                 saved = services.responsibility_assign(
-                    actor=request.user, user=data["user"], unit=data["unit"], since=data["since"],
-                    until=data.get("until"))
+                    actor=request.user,
+                    user=data["user"],
+                    unit=data["unit"],
+                    since=data["since"],
+                    until=data.get("until"),
+                )
         except ValidationError as exc:
             self.message_user(request, "; ".join(exc.messages), level="error")
             raise

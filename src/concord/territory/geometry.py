@@ -35,8 +35,11 @@ def _polygons(geometry: dict[str, Any]) -> list[list[Ring]]:
             if not isinstance(ring, list) or len(ring) < 4:
                 raise GeometryError("a ring needs at least four positions")
             for pos in ring:
-                if (not isinstance(pos, list | tuple) or len(pos) < 2
-                        or not all(isinstance(v, int | float) for v in pos[:2])):
+                if (
+                    not isinstance(pos, list | tuple)
+                    or len(pos) < 2
+                    or not all(isinstance(v, int | float) for v in pos[:2])
+                ):
                     raise GeometryError("a position must be [longitude, latitude]")
                 if not (-180 <= pos[0] <= 180 and -90 <= pos[1] <= 90):
                     raise GeometryError("a position lies outside longitude/latitude range")
@@ -84,7 +87,9 @@ def contains(geometry: dict[str, Any], lng: float, lat: float) -> bool:
     return False
 
 
-def rectangle(min_lng: float, min_lat: float, max_lng: float, max_lat: float, digits: int = 6) -> dict[str, Any]:
+def rectangle(
+    min_lng: float, min_lat: float, max_lng: float, max_lat: float, digits: int = 6
+) -> dict[str, Any]:
     """A closed rectangular Polygon, counter-clockwise as RFC 7946 asks of outer rings."""
     a, b, c, d = (round(v, digits) for v in (min_lng, min_lat, max_lng, max_lat))
     return {"type": "Polygon", "coordinates": [[[a, b], [c, b], [c, d], [a, d], [a, b]]]}

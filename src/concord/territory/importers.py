@@ -61,7 +61,14 @@ _HEADER_NAMES: dict[str, tuple[str, ...]] = {
     "code": ("code", "编码", "代码", "单位编码", "单位代码"),
     "name": ("name", "名称", "单位名称"),
     "kind": ("kind", "type", "类型", "级别", "单位类型", "单位级别"),
-    "parent_code": ("parent_code", "parent", "上级编码", "上级代码", "上级单位编码", "上级单位代码"),
+    "parent_code": (
+        "parent_code",
+        "parent",
+        "上级编码",
+        "上级代码",
+        "上级单位编码",
+        "上级单位代码",
+    ),
     "boundary": ("boundary", "geometry", "边界", "边界范围"),
 }
 
@@ -81,7 +88,9 @@ _INVISIBLE = "\ufeff\u200b\u200c\u200d\u2060"
 def _normalise_key(value: str) -> str:
     """Fold width and case, drop blanks: '上级 编码', 'Parent-Code', '村（社区）' compare equal to their plain forms."""
     folded = unicodedata.normalize("NFKC", value).strip(_INVISIBLE).lower()
-    return "".join(ch for ch in folded if not ch.isspace() and ch not in _INVISIBLE).replace("-", "_")
+    return "".join(ch for ch in folded if not ch.isspace() and ch not in _INVISIBLE).replace(
+        "-", "_"
+    )
 
 
 HEADER_ALIASES: dict[str, str] = {
@@ -110,7 +119,9 @@ class RowError:
         if self.field is None:
             return _("row %(row)s: %(message)s") % {"row": self.row, "message": self.message}
         return _("row %(row)s, field %(field)s: %(message)s") % {
-            "row": self.row, "field": self.field, "message": self.message,
+            "row": self.row,
+            "field": self.field,
+            "message": self.message,
         }
 
 
@@ -174,8 +185,17 @@ def decode(data: bytes) -> str:
             return data.decode(encoding)
         except UnicodeDecodeError:
             continue
-    raise ImportFailed([RowError(None, None, _(
-        "The file is neither UTF-8 nor GBK/GB18030 text; save it as “CSV UTF-8” and try again."))])
+    raise ImportFailed(
+        [
+            RowError(
+                None,
+                None,
+                _(
+                    "The file is neither UTF-8 nor GBK/GB18030 text; save it as “CSV UTF-8” and try again."
+                ),
+            )
+        ]
+    )
 
 
 def _text(value: Any) -> str | None:
@@ -208,7 +228,9 @@ def _parse_boundary(unit: UnitRow, value: Any) -> None:
     try:
         unit.boundary = geometry.normalise(value)
     except (geometry.GeometryError, AttributeError, TypeError) as exc:
-        unit.error("boundary", _("The boundary is not a valid GeoJSON polygon: %(error)s") % {"error": exc})
+        unit.error(
+            "boundary", _("The boundary is not a valid GeoJSON polygon: %(error)s") % {"error": exc}
+        )
 
 
 def _build_row(row: int, values: dict[str, Any], labels: dict[str, str]) -> UnitRow:
@@ -218,7 +240,10 @@ def _build_row(row: int, values: dict[str, Any], labels: dict[str, str]) -> Unit
     for fld in ("code", "name", "kind", "parent_code"):
         text = _text(values.get(fld))
         if text is None:
-            unit.error(fld, _("Expected text, not %(value)s.") % {"value": json.dumps(values.get(fld))[:40]})
+            unit.error(
+                fld,
+                _("Expected text, not %(value)s.") % {"value": json.dumps(values.get(fld))[:40]},
+            )
             text = ""
         texts[fld] = text
     unit.code, unit.name = _code(texts["code"]), texts["name"]
@@ -229,21 +254,29 @@ def _build_row(row: int, values: dict[str, Any], labels: dict[str, str]) -> Unit
     elif "/" in unit.code:
         unit.error("code", _("A unit code may not contain “/”."))
     elif len(unit.code) > CODE_MAX_LENGTH:
-        unit.error("code", _("The code is longer than %(max)s characters.") % {"max": CODE_MAX_LENGTH})
+        unit.error(
+            "code", _("The code is longer than %(max)s characters.") % {"max": CODE_MAX_LENGTH}
+        )
     if not unit.name:
         unit.error("name", _("A unit needs a name."))
     elif len(unit.name) > NAME_MAX_LENGTH:
-        unit.error("name", _("The name is longer than %(max)s characters.") % {"max": NAME_MAX_LENGTH})
+        unit.error(
+            "name", _("The name is longer than %(max)s characters.") % {"max": NAME_MAX_LENGTH}
+        )
 
     if not texts["kind"]:
         unit.error("kind", _("A unit needs a kind."))
     else:
         unit.kind = KIND_ALIASES.get(_normalise_key(texts["kind"]))
         if unit.kind is None:
-            unit.error("kind", _(
-                "Unknown unit kind “%(kind)s”; use bureau, station, post, village or grid "
-                "(or 区局, 派出所, 警务室, 村(社区), 网格)."
-            ) % {"kind": texts["kind"]})
+            unit.error(
+                "kind",
+                _(
+                    "Unknown unit kind “%(kind)s”; use bureau, station, post, village or grid "
+                    "(or 区局, 派出所, 警务室, 村(社区), 网格)."
+                )
+                % {"kind": texts["kind"]},
+            )
     _parse_boundary(unit, values.get("boundary"))
     return unit
 
@@ -269,12 +302,16 @@ def parse_csv(text: str) -> list[UnitRow]:
             continue
         values = {fld: cells[i] if i < len(cells) else "" for fld, i in columns.items()}
         unit = _build_row(number, values, labels)
-        extra = [c for c in cells[len(header):] if c]
+        extra = [c for c in cells[len(header) :] if c]
         if extra:
-            unit.error(None, _(
-                "This row has %(cells)s cells but the header has %(columns)s columns; does a value "
-                "with commas in it (such as the boundary) lack its quotes?"
-            ) % {"cells": len(cells), "columns": len(header)})
+            unit.error(
+                None,
+                _(
+                    "This row has %(cells)s cells but the header has %(columns)s columns; does a value "
+                    "with commas in it (such as the boundary) lack its quotes?"
+                )
+                % {"cells": len(cells), "columns": len(header)},
+            )
         units.append(unit)
     if header is None:
         raise ImportFailed([RowError(None, None, _("The file is empty."))])
@@ -290,14 +327,26 @@ def _read_header(header: list[str], row: int) -> tuple[dict[str, int], dict[str,
         if fld is None:
             continue  # extra columns (remarks, population…) are ignored
         if fld in columns:
-            errors.append(RowError(row, name, _("Columns “%(first)s” and “%(second)s” both give the %(field)s.") % {
-                "first": labels[fld], "second": name, "field": fld}))
+            errors.append(
+                RowError(
+                    row,
+                    name,
+                    _("Columns “%(first)s” and “%(second)s” both give the %(field)s.")
+                    % {"first": labels[fld], "second": name, "field": fld},
+                )
+            )
             continue
         columns[fld], labels[fld] = index, name
     for fld in REQUIRED_COLUMNS:
         if fld not in columns:
-            errors.append(RowError(row, fld, _("The header has no column for this field (expected one of: %(names)s).") % {
-                "names": ", ".join(_HEADER_NAMES[fld])}))
+            errors.append(
+                RowError(
+                    row,
+                    fld,
+                    _("The header has no column for this field (expected one of: %(names)s).")
+                    % {"names": ", ".join(_HEADER_NAMES[fld])},
+                )
+            )
     if errors:
         raise ImportFailed(errors)
     return columns, labels
@@ -317,9 +366,16 @@ def parse_json(text: str) -> list[UnitRow]:
     try:
         document = json.loads(text)
     except json.JSONDecodeError as exc:
-        raise ImportFailed([RowError(None, None, _(
-            "The file is not valid JSON (line %(line)s, column %(column)s): %(error)s"
-        ) % {"line": exc.lineno, "column": exc.colno, "error": exc.msg})]) from exc
+        raise ImportFailed(
+            [
+                RowError(
+                    None,
+                    None,
+                    _("The file is not valid JSON (line %(line)s, column %(column)s): %(error)s")
+                    % {"line": exc.lineno, "column": exc.colno, "error": exc.msg},
+                )
+            ]
+        ) from exc
 
     features = isinstance(document, dict) and document.get("type") == "FeatureCollection"
     if features:
@@ -329,8 +385,17 @@ def parse_json(text: str) -> list[UnitRow]:
     else:
         items = document
     if not isinstance(items, list):
-        raise ImportFailed([RowError(None, None, _(
-            "Expected a list of units, an object with a “units” list, or a GeoJSON FeatureCollection."))])
+        raise ImportFailed(
+            [
+                RowError(
+                    None,
+                    None,
+                    _(
+                        "Expected a list of units, an object with a “units” list, or a GeoJSON FeatureCollection."
+                    ),
+                )
+            ]
+        )
 
     units: list[UnitRow] = []
     for number, item in enumerate(items, start=1):
@@ -344,7 +409,9 @@ def parse_json(text: str) -> list[UnitRow]:
         elif isinstance(item, dict):
             values, labels = _item_values(item)
         else:
-            units.append(_bad_item(number, _("Expected an object with code, name, kind and parent_code.")))
+            units.append(
+                _bad_item(number, _("Expected an object with code, name, kind and parent_code."))
+            )
             continue
         units.append(_build_row(number, values, labels))
     return units
@@ -362,12 +429,21 @@ def read_units(path: str | Path) -> list[UnitRow]:
     try:
         data = path.read_bytes()
     except OSError as exc:
-        raise ImportFailed([RowError(None, None, _("Cannot read %(path)s: %(error)s") % {
-            "path": path, "error": exc.strerror or exc})]) from exc
+        raise ImportFailed(
+            [
+                RowError(
+                    None,
+                    None,
+                    _("Cannot read %(path)s: %(error)s")
+                    % {"path": path, "error": exc.strerror or exc},
+                )
+            ]
+        ) from exc
     text = decode(data)
     suffix = path.suffix.lower()
     is_json = suffix in (".json", ".geojson") or (
-        suffix not in (".csv", ".txt", ".tsv") and text.lstrip().startswith(("[", "{")))
+        suffix not in (".csv", ".txt", ".tsv") and text.lstrip().startswith(("[", "{"))
+    )
     units = parse_json(text) if is_json else parse_csv(text)
     if not units:
         raise ImportFailed([RowError(None, None, _("The file contains no units."))])
@@ -383,13 +459,21 @@ class _DryRun(Exception):
 
 
 def import_file(
-    path: str | Path, *, actor: User | None, dry_run: bool = False, progress: Progress | None = None,
+    path: str | Path,
+    *,
+    actor: User | None,
+    dry_run: bool = False,
+    progress: Progress | None = None,
 ) -> ImportResult:
     return import_units(read_units(path), actor=actor, dry_run=dry_run, progress=progress)
 
 
 def import_units(
-    units: list[UnitRow], *, actor: User | None, dry_run: bool = False, progress: Progress | None = None,
+    units: list[UnitRow],
+    *,
+    actor: User | None,
+    dry_run: bool = False,
+    progress: Progress | None = None,
 ) -> ImportResult:
     """Create or update every unit in one transaction; raise ImportFailed (having written nothing)
     listing every error when any row is wrong. A dry run does all the same work and rolls back."""
@@ -407,7 +491,11 @@ def import_units(
 
 
 def _import(
-    units: list[UnitRow], *, actor: User | None, result: ImportResult, progress: Progress | None,
+    units: list[UnitRow],
+    *,
+    actor: User | None,
+    result: ImportResult,
+    progress: Progress | None,
 ) -> list[RowError]:
     failed: set[int] = {u.row for u in units if u.errors}
 
@@ -422,22 +510,34 @@ def _import(
             continue
         first = by_code.setdefault(unit.code, unit)
         if first is not unit:
-            reject(unit, "code", _("The code %(code)s is also used in row %(row)s.") % {
-                "code": unit.code, "row": first.row})
+            reject(
+                unit,
+                "code",
+                _("The code %(code)s is also used in row %(row)s.")
+                % {"code": unit.code, "row": first.row},
+            )
 
-    existing = _load_units({u.code for u in by_code.values()} | {u.parent_code for u in units if u.parent_code})
+    existing = _load_units(
+        {u.code for u in by_code.values()} | {u.parent_code for u in units if u.parent_code}
+    )
     cycles = _cycles(by_code)
 
     for unit in by_code.values():
         if unit.code in cycles:
-            reject(unit, "parent_code", _("The chain of parent codes loops back to this unit: %(chain)s.") % {
-                "chain": " → ".join(cycles[unit.code])})
+            reject(
+                unit,
+                "parent_code",
+                _("The chain of parent codes loops back to this unit: %(chain)s.")
+                % {"chain": " → ".join(cycles[unit.code])},
+            )
         elif unit.kind is not None:
             _check_against_tree(unit, by_code, existing, reject)
 
     # Create in tree order, so every parent exists before its children.
-    todo = sorted((u for u in by_code.values() if u.kind is not None and u.code not in cycles),
-                  key=lambda u: (KIND_ORDER.index(u.kind), u.row))
+    todo = sorted(
+        (u for u in by_code.values() if u.kind is not None and u.code not in cycles),
+        key=lambda u: (KIND_ORDER.index(u.kind), u.row),
+    )
     available: dict[str, Unit] = dict(existing)
     for done, unit in enumerate(todo, start=1):
         if progress is not None:
@@ -449,7 +549,9 @@ def _import(
             failed.add(unit.row)  # its parent row failed; that row's error says why
             continue
         try:
-            outcome, saved = _write(unit, parent=parent, current=existing.get(unit.code), actor=actor)
+            outcome, saved = _write(
+                unit, parent=parent, current=existing.get(unit.code), actor=actor
+            )
         except ValidationError as exc:
             for fld, messages in _validation_messages(exc):
                 reject(unit, fld, " ".join(messages))
@@ -466,7 +568,9 @@ def _import(
 
 
 def _check_against_tree(
-    unit: UnitRow, by_code: dict[str, UnitRow], existing: dict[str, Unit],
+    unit: UnitRow,
+    by_code: dict[str, UnitRow],
+    existing: dict[str, Unit],
     reject: Callable[[UnitRow, str | None, str], None],
 ) -> None:
     """What can be known before writing: the parent exists and is of the right kind, and an existing
@@ -475,14 +579,24 @@ def _check_against_tree(
     if current is not None:
         current_parent = current.parent.code if current.parent else ""
         if current.kind != unit.kind:
-            reject(unit, "kind", _(
-                "Unit %(code)s already exists as a %(current)s; an import cannot change its kind."
-            ) % {"code": unit.code, "current": UnitKind(current.kind).label})
+            reject(
+                unit,
+                "kind",
+                _(
+                    "Unit %(code)s already exists as a %(current)s; an import cannot change its kind."
+                )
+                % {"code": unit.code, "current": UnitKind(current.kind).label},
+            )
         elif current_parent != unit.parent_code:
-            reject(unit, "parent_code", _(
-                "Unit %(code)s already lies under %(parent)s; an import does not move units "
-                "(move it in the territory admin first)."
-            ) % {"code": unit.code, "parent": current_parent or "—"})
+            reject(
+                unit,
+                "parent_code",
+                _(
+                    "Unit %(code)s already lies under %(parent)s; an import does not move units "
+                    "(move it in the territory admin first)."
+                )
+                % {"code": unit.code, "parent": current_parent or "—"},
+            )
         return
 
     expected = PARENT_KIND[unit.kind]
@@ -495,26 +609,50 @@ def _check_against_tree(
         return
     parent_unit, parent_row = existing.get(unit.parent_code), by_code.get(unit.parent_code)
     if parent_unit is None and parent_row is None:
-        reject(unit, "parent_code", _("No unit with code %(code)s in the file or in the database.") % {
-            "code": unit.parent_code})
+        reject(
+            unit,
+            "parent_code",
+            _("No unit with code %(code)s in the file or in the database.")
+            % {"code": unit.parent_code},
+        )
         return
     parent_kind = parent_unit.kind if parent_unit is not None else parent_row.kind
     if parent_kind is not None and parent_kind != expected:
-        reject(unit, "parent_code", _("A %(kind)s must lie directly inside a %(expected)s, but %(code)s is a %(parent_kind)s.") % {
-            "kind": UnitKind(unit.kind).label, "expected": UnitKind(expected).label,
-            "code": unit.parent_code, "parent_kind": UnitKind(parent_kind).label})
+        reject(
+            unit,
+            "parent_code",
+            _(
+                "A %(kind)s must lie directly inside a %(expected)s, but %(code)s is a %(parent_kind)s."
+            )
+            % {
+                "kind": UnitKind(unit.kind).label,
+                "expected": UnitKind(expected).label,
+                "code": unit.parent_code,
+                "parent_kind": UnitKind(parent_kind).label,
+            },
+        )
 
 
 def _placement_message(kind: str, expected: str) -> str:
     # Same message as services._check_placement, so it shares its translation.
     return _("A %(kind)s must lie directly inside a %(expected)s.") % {
-        "kind": UnitKind(kind).label, "expected": UnitKind(expected).label}
+        "kind": UnitKind(kind).label,
+        "expected": UnitKind(expected).label,
+    }
 
 
-def _write(unit: UnitRow, *, parent: Unit | None, current: Unit | None, actor: User | None) -> tuple[str, Unit]:
+def _write(
+    unit: UnitRow, *, parent: Unit | None, current: Unit | None, actor: User | None
+) -> tuple[str, Unit]:
     if current is None:
-        created = services.unit_create(actor=actor, code=unit.code, name=unit.name, kind=unit.kind,
-                                       parent=parent, boundary=unit.boundary)
+        created = services.unit_create(
+            actor=actor,
+            code=unit.code,
+            name=unit.name,
+            kind=unit.kind,
+            parent=parent,
+            boundary=unit.boundary,
+        )
         return "created", created
     changes: dict[str, Any] = {}
     if unit.name != current.name:
@@ -542,7 +680,9 @@ def _load_units(codes: set[str]) -> dict[str, Unit]:
     ordered = sorted(codes)
     found: dict[str, Unit] = {}
     for start in range(0, len(ordered), 500):
-        for unit in Unit.objects.select_related("parent").filter(code__in=ordered[start:start + 500]):
+        for unit in Unit.objects.select_related("parent").filter(
+            code__in=ordered[start : start + 500]
+        ):
             found[unit.code] = unit
     return found
 
@@ -560,7 +700,7 @@ def _cycles(by_code: dict[str, UnitRow]) -> dict[str, list[str]]:
             chain.append(code)
             code = by_code[code].parent_code
         if code in position:
-            loop = chain[position[code]:]
+            loop = chain[position[code] :]
             for i, member in enumerate(loop):
                 loops[member] = [*loop[i:], *loop[:i], member]
         seen.update(chain)
@@ -572,19 +712,29 @@ def _cycles(by_code: dict[str, UnitRow]) -> dict[str, list[str]]:
 
 
 def summary_lines(result: ImportResult) -> list[str]:
-    lines = [_("Dry run: nothing was written. The import would give:") if result.dry_run
-             else _("Imported %(rows)s rows:") % {"rows": result.rows}]
+    lines = [
+        _("Dry run: nothing was written. The import would give:")
+        if result.dry_run
+        else _("Imported %(rows)s rows:") % {"rows": result.rows}
+    ]
     for kind in KIND_ORDER:
         counts = result.counts[str(kind)]
         if any(counts.values()):
-            lines.append("  " + _("%(kind)s: %(created)s created, %(updated)s updated, %(unchanged)s unchanged") % {
-                "kind": UnitKind(kind).label, **counts})
-    lines.append("  " + _("Total: %(created)s created, %(updated)s updated, %(unchanged)s unchanged") % {
-        outcome: result.total(outcome) for outcome in OUTCOMES})
+            lines.append(
+                "  "
+                + _("%(kind)s: %(created)s created, %(updated)s updated, %(unchanged)s unchanged")
+                % {"kind": UnitKind(kind).label, **counts}
+            )
+    lines.append(
+        "  "
+        + _("Total: %(created)s created, %(updated)s updated, %(unchanged)s unchanged")
+        % {outcome: result.total(outcome) for outcome in OUTCOMES}
+    )
     return lines
 
 
 def failure_report(exc: ImportFailed) -> str:
     heading = _("The file was not imported and nothing was written; %(count)s error(s):") % {
-        "count": len(exc.errors)}
+        "count": len(exc.errors)
+    }
     return "\n".join([heading, *(f"  {e}" for e in exc.errors)])

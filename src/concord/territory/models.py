@@ -31,8 +31,12 @@ class Unit(models.Model):
     name = models.CharField(_("name"), max_length=100)
     kind = models.CharField(_("kind"), max_length=16, choices=UnitKind.choices)
     parent = models.ForeignKey(
-        "self", verbose_name=_("parent unit"), null=True, blank=True,
-        on_delete=models.PROTECT, related_name="children",
+        "self",
+        verbose_name=_("parent unit"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="children",
     )
     # Materialised path of codes ("/411603/411603001/…/"): a subtree is one indexed prefix match.
     path = models.CharField(max_length=400, db_index=True, editable=False)
@@ -52,12 +56,17 @@ class Unit(models.Model):
         ordering = ["path"]
         indexes = [
             models.Index(fields=["kind", "path"]),
-            models.Index(fields=["min_lng", "max_lng", "min_lat", "max_lat"], name="territory_unit_bbox"),
+            models.Index(
+                fields=["min_lng", "max_lng", "min_lat", "max_lat"], name="territory_unit_bbox"
+            ),
         ]
         constraints = [
             models.CheckConstraint(
                 name="territory_unit_root_is_bureau",
-                condition=(Q(kind=UnitKind.BUREAU, parent__isnull=True) | (~Q(kind=UnitKind.BUREAU) & Q(parent__isnull=False))),
+                condition=(
+                    Q(kind=UnitKind.BUREAU, parent__isnull=True)
+                    | (~Q(kind=UnitKind.BUREAU) & Q(parent__isnull=False))
+                ),
             ),
         ]
 
@@ -77,7 +86,11 @@ class Tier(models.TextChoices):
     GRID = "grid", _("Grid worker for the grid")
 
 
-TIER_UNIT_KIND = {Tier.SECTOR: UnitKind.POST, Tier.VILLAGE: UnitKind.VILLAGE, Tier.GRID: UnitKind.GRID}
+TIER_UNIT_KIND = {
+    Tier.SECTOR: UnitKind.POST,
+    Tier.VILLAGE: UnitKind.VILLAGE,
+    Tier.GRID: UnitKind.GRID,
+}
 UNIT_KIND_TIER = {kind: tier for tier, kind in TIER_UNIT_KIND.items()}
 
 
@@ -85,13 +98,19 @@ class Responsibility(models.Model):
     """A dated assignment of one person to one unit at one tier (三级包保)."""
 
     user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("responsible person"),
-        on_delete=models.PROTECT, related_name="responsibilities",
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("responsible person"),
+        on_delete=models.PROTECT,
+        related_name="responsibilities",
     )
-    unit = models.ForeignKey(Unit, verbose_name=_("unit"), on_delete=models.PROTECT, related_name="responsibilities")
+    unit = models.ForeignKey(
+        Unit, verbose_name=_("unit"), on_delete=models.PROTECT, related_name="responsibilities"
+    )
     tier = models.CharField(_("tier"), max_length=16, choices=Tier.choices)
     since = models.DateField(_("since"))
-    until = models.DateField(_("until"), null=True, blank=True, help_text=_("Last day; empty while current."))
+    until = models.DateField(
+        _("until"), null=True, blank=True, help_text=_("Last day; empty while current.")
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -104,7 +123,8 @@ class Responsibility(models.Model):
                 condition=Q(until__isnull=True) | Q(until__gte=models.F("since")),
             ),
             models.UniqueConstraint(
-                fields=["unit", "tier"], condition=Q(until__isnull=True),
+                fields=["unit", "tier"],
+                condition=Q(until__isnull=True),
                 name="territory_responsibility_one_current_per_unit",
             ),
         ]

@@ -57,7 +57,8 @@ def responsible_here(*, actor, unit: Unit, on: dt.date | None = None) -> Respons
     result = ResponsibleHere(unit=unit, station=by_kind.get(UnitKind.STATION))
     tier_units = {UNIT_KIND_TIER[u.kind]: u for u in chain if u.kind in UNIT_KIND_TIER}
     held = _current(Responsibility.objects.select_related("user"), on).filter(
-        unit__in=tier_units.values())
+        unit__in=tier_units.values()
+    )
     for r in held:
         if tier_units.get(r.tier) and tier_units[r.tier].pk == r.unit_id:
             setattr(result, r.tier, r)
@@ -67,7 +68,8 @@ def responsible_here(*, actor, unit: Unit, on: dt.date | None = None) -> Respons
 def grid_at_point(*, actor, lng: float, lat: float) -> Unit | None:
     """The grid whose boundary contains the point, within the actor's scope."""
     candidates = units_visible(actor=actor, kind=UnitKind.GRID).filter(
-        min_lng__lte=lng, max_lng__gte=lng, min_lat__lte=lat, max_lat__gte=lat)
+        min_lng__lte=lng, max_lng__gte=lng, min_lat__lte=lat, max_lat__gte=lat
+    )
     for grid in candidates:
         if geometry.contains(grid.boundary, lng, lat):
             return grid
@@ -99,12 +101,20 @@ def my_area(*, actor, on: dt.date | None = None) -> MyArea:
         return MyArea(scope=None, here=None, own=[], rows=[], chiefs=[])
     own = list(_current(actor.responsibilities.select_related("unit"), on))
     here = responsible_here(actor=actor, unit=scope, on=on)
-    children = list(units_visible(actor=actor).filter(parent=scope, is_active=True).order_by("code"))
+    children = list(
+        units_visible(actor=actor).filter(parent=scope, is_active=True).order_by("code")
+    )
     holders = {
-        r.unit_id: r for r in _current(Responsibility.objects.select_related("user"), on)
-        .filter(unit__in=children)
+        r.unit_id: r
+        for r in _current(Responsibility.objects.select_related("user"), on).filter(
+            unit__in=children
+        )
     }
     rows = [AreaRow(unit=child, holder=holders.get(child.pk)) for child in children]
     station = here.station
-    chiefs = list(User.objects.filter(scope_unit=station, role=Role.STATION_CHIEF, is_active=True)) if station else []
+    chiefs = (
+        list(User.objects.filter(scope_unit=station, role=Role.STATION_CHIEF, is_active=True))
+        if station
+        else []
+    )
     return MyArea(scope=scope, here=here, own=own, rows=rows, chiefs=chiefs)

@@ -18,7 +18,21 @@ from concord.core.demo.county import (
 from concord.core.demo.loader import STEPS, Account, DemoReport, load_demo, render_report
 
 __all__ = [
-    "BUREAU_CODE", "BUREAU_NAME", "DEFAULT_SEED", "DEMO_PASSWORD", "DEMO_SINCE", "STEPS",
-    "Account", "CountRow", "CountyPlan", "DemoConflict", "DemoContext", "DemoReport", "Section", "Step",
-    "load_demo", "plan_county", "render_report",
+    "BUREAU_CODE",
+    "BUREAU_NAME",
+    "DEFAULT_SEED",
+    "DEMO_PASSWORD",
+    "DEMO_SINCE",
+    "STEPS",
+    "Account",
+    "CountRow",
+    "CountyPlan",
+    "DemoConflict",
+    "DemoContext",
+    "DemoReport",
+    "Section",
+    "Step",
+    "load_demo",
+    "plan_county",
+    "render_report",
 ]

@@ -60,6 +60,6 @@ class Step:
 
 
 def bilingual(zh: str, label: object) -> str:
-    """"网格员 Grid worker": the Chinese term first, then the translated label unless it says the same."""
+    """ "网格员 Grid worker": the Chinese term first, then the translated label unless it says the same."""
     text = str(label)
     return zh if zh in text else f"{zh} {text}"

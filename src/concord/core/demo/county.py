@@ -75,10 +75,24 @@ class StationSpec:
 
 
 STATIONS: tuple[StationSpec, ...] = (
-    StationSpec("城东派出所", "城关回族镇（城区东部）", CENTRE, urban=True, half="east",
-                posts=("官路边", "广商"), spare_posts=("羲皇", "太昊")),
-    StationSpec("城西派出所", "城关回族镇（城区西部）", CENTRE, urban=True, half="west",
-                posts=("民生", "苏园"), spare_posts=("弦歌", "柳湖")),
+    StationSpec(
+        "城东派出所",
+        "城关回族镇（城区东部）",
+        CENTRE,
+        urban=True,
+        half="east",
+        posts=("官路边", "广商"),
+        spare_posts=("羲皇", "太昊"),
+    ),
+    StationSpec(
+        "城西派出所",
+        "城关回族镇（城区西部）",
+        CENTRE,
+        urban=True,
+        half="west",
+        posts=("民生", "苏园"),
+        spare_posts=("弦歌", "柳湖"),
+    ),
     StationSpec("城郊派出所", "城关回族镇", (2, 1)),
     StationSpec("白楼派出所", "白楼镇", (1, 4)),
     StationSpec("朱集派出所", "朱集乡", (2, 4)),
@@ -197,7 +211,9 @@ def _station_box(spec: StationSpec) -> Box:
     box = (xs[col], ys[row], xs[col + 1], ys[row + 1])
     if spec.half:
         mid = (box[0] + box[2]) / 2
-        box = (box[0], box[1], mid, box[3]) if spec.half == "west" else (mid, box[1], box[2], box[3])
+        box = (
+            (box[0], box[1], mid, box[3]) if spec.half == "west" else (mid, box[1], box[2], box[3])
+        )
     return box
 
 
@@ -216,7 +232,9 @@ def plan_county(seed: int = DEFAULT_SEED) -> CountyPlan:
     villages_per_post = []
     for i, (spec, n_posts) in enumerate(zip(STATIONS, posts_per_station, strict=True)):
         n = urban_villages[i] if spec.urban else next(rural_villages)
-        villages_per_post.append(spread(land, n, n_posts, max(1, n // n_posts - 3), n // n_posts + 3))
+        villages_per_post.append(
+            spread(land, n, n_posts, max(1, n // n_posts - 3), n // n_posts + 3)
+        )
     urban_grids = [land.randint(4, 6) for _i in range(n_urban)]
     rural_grids = spread(land, GRIDS_TOTAL - sum(urban_grids), n_rural, 2, 5)
     grids_left = {True: iter(urban_grids), False: iter(rural_grids)}
@@ -229,14 +247,26 @@ def plan_county(seed: int = DEFAULT_SEED) -> CountyPlan:
     duties: list[ResponsibilityPlan] = []
 
     def add_unit(code: str, name: str, kind: str, parent: UnitPlan | None, box: Box) -> UnitPlan:
-        unit = UnitPlan(code=code, name=name, kind=kind, parent=parent.code if parent else None,
-                        path=f"{parent.path if parent else '/'}{code}/", box=_rounded(box))
+        unit = UnitPlan(
+            code=code,
+            name=name,
+            kind=kind,
+            parent=parent.code if parent else None,
+            path=f"{parent.path if parent else '/'}{code}/",
+            box=_rounded(box),
+        )
         units.append(unit)
         return unit
 
     def add_user(username: str, role: str, scope: UnitPlan, **flags: bool) -> UserPlan:
-        user = UserPlan(username=username, display_name=people.name(), role=role, scope=scope.code,
-                        phone=people.phone(), **flags)
+        user = UserPlan(
+            username=username,
+            display_name=people.name(),
+            role=role,
+            scope=scope.code,
+            phone=people.phone(),
+            **flags,
+        )
         users.append(user)
         tier = UNIT_KIND_TIER.get(scope.kind)
         if tier is not None:
@@ -250,7 +280,9 @@ def plan_county(seed: int = DEFAULT_SEED) -> CountyPlan:
     add_user("admin", Role.ADMIN, bureau, is_staff=True, is_superuser=True)
 
     for s, spec in enumerate(STATIONS, start=1):
-        station = add_unit(f"{BUREAU_CODE}{s:03d}", spec.name, UnitKind.STATION, bureau, _station_box(spec))
+        station = add_unit(
+            f"{BUREAU_CODE}{s:03d}", spec.name, UnitKind.STATION, bureau, _station_box(spec)
+        )
         add_user(f"chief-{station.code}", Role.STATION_CHIEF, station)
         add_user(f"staff-{station.code}", Role.STATION_STAFF, station)
         add_user(f"mediator-{station.code}", Role.MEDIATOR, station)
@@ -262,34 +294,67 @@ def plan_county(seed: int = DEFAULT_SEED) -> CountyPlan:
         post_boxes = tile(station.box, len(counts))
         for p, (post_box, n_villages) in enumerate(zip(post_boxes, counts, strict=True), start=1):
             names = list(itertools.islice(names_left[spec.urban], n_villages))
-            post_name = post_names[p - 1] if spec.urban else names[len(names) // 2].removesuffix("村")
-            post = add_unit(f"{station.code}{p:02d}", f"{post_name}警务室", UnitKind.POST, station, post_box)
+            post_name = (
+                post_names[p - 1] if spec.urban else names[len(names) // 2].removesuffix("村")
+            )
+            post = add_unit(
+                f"{station.code}{p:02d}", f"{post_name}警务室", UnitKind.POST, station, post_box
+            )
             add_user(f"officer-{post.code}", Role.COMMUNITY_OFFICER, post)
             village_boxes = tile(post.box, n_villages)
-            for v, (village_box, village_name) in enumerate(zip(village_boxes, names, strict=True), start=1):
-                village = add_unit(f"{post.code}{v:03d}", village_name, UnitKind.VILLAGE, post, village_box)
+            for v, (village_box, village_name) in enumerate(
+                zip(village_boxes, names, strict=True), start=1
+            ):
+                village = add_unit(
+                    f"{post.code}{v:03d}", village_name, UnitKind.VILLAGE, post, village_box
+                )
                 add_user(f"aux-{village.code}", Role.AUXILIARY, village)
-                for g, grid_box in enumerate(tile(village.box, next(grids_left[spec.urban])), start=1):
-                    grid = add_unit(f"{village.code}{g:02d}", f"{village_name}第{g}网格", UnitKind.GRID,
-                                    village, grid_box)
+                for g, grid_box in enumerate(
+                    tile(village.box, next(grids_left[spec.urban])), start=1
+                ):
+                    grid = add_unit(
+                        f"{village.code}{g:02d}",
+                        f"{village_name}第{g}网格",
+                        UnitKind.GRID,
+                        village,
+                        grid_box,
+                    )
                     add_user(f"grid-{grid.code}", Role.GRID_WORKER, grid)
 
-    return CountyPlan(seed=seed, units=tuple(units), users=tuple(users), responsibilities=tuple(duties))
+    return CountyPlan(
+        seed=seed, units=tuple(units), users=tuple(users), responsibilities=tuple(duties)
+    )
 
 
 # The Chinese term for each kind and role (DESIGN §1–2), shown before the translated label.
 UNIT_KIND_ZH = {
-    UnitKind.BUREAU: "区局", UnitKind.STATION: "派出所", UnitKind.POST: "警务室",
-    UnitKind.VILLAGE: "村（社区）", UnitKind.GRID: "网格",
+    UnitKind.BUREAU: "区局",
+    UnitKind.STATION: "派出所",
+    UnitKind.POST: "警务室",
+    UnitKind.VILLAGE: "村（社区）",
+    UnitKind.GRID: "网格",
 }
 ROLE_ORDER = [
-    Role.BUREAU_COMMANDER, Role.ANALYST, Role.ADMIN, Role.STATION_CHIEF, Role.STATION_STAFF,
-    Role.MEDIATOR, Role.COMMUNITY_OFFICER, Role.AUXILIARY, Role.GRID_WORKER,
+    Role.BUREAU_COMMANDER,
+    Role.ANALYST,
+    Role.ADMIN,
+    Role.STATION_CHIEF,
+    Role.STATION_STAFF,
+    Role.MEDIATOR,
+    Role.COMMUNITY_OFFICER,
+    Role.AUXILIARY,
+    Role.GRID_WORKER,
 ]
 ROLE_ZH = {
-    Role.BUREAU_COMMANDER: "区局指挥长", Role.ANALYST: "研判员", Role.ADMIN: "系统管理员",
-    Role.STATION_CHIEF: "派出所所长", Role.STATION_STAFF: "派出所民警", Role.MEDIATOR: "调解员",
-    Role.COMMUNITY_OFFICER: "社区民警", Role.AUXILIARY: "专职辅警", Role.GRID_WORKER: "网格员",
+    Role.BUREAU_COMMANDER: "区局指挥长",
+    Role.ANALYST: "研判员",
+    Role.ADMIN: "系统管理员",
+    Role.STATION_CHIEF: "派出所所长",
+    Role.STATION_STAFF: "派出所民警",
+    Role.MEDIATOR: "调解员",
+    Role.COMMUNITY_OFFICER: "社区民警",
+    Role.AUXILIARY: "专职辅警",
+    Role.GRID_WORKER: "网格员",
 }
 TIER_ZH = {Tier.SECTOR: "民警包片", Tier.VILLAGE: "辅警包村", Tier.GRID: "网格员包点"}
 
@@ -314,14 +379,21 @@ def _check_seed(seed: int) -> None:
     """Refuse to mix two demo counties: their codes coincide but mean different places."""
     if not Unit.objects.filter(code=BUREAU_CODE).exists():
         return
-    last = (AuditEntry.objects.filter(action="demo.load").order_by("-at", "-id")
-            .values_list("data", flat=True).first())
+    last = (
+        AuditEntry.objects.filter(action="demo.load")
+        .order_by("-at", "-id")
+        .values_list("data", flat=True)
+        .first()
+    )
     loaded = (last or {}).get("seed")
     if loaded is not None and loaded != seed:
-        raise DemoConflict(_(
-            "This database already holds the demo county built with seed %(loaded)s; load seed "
-            "%(seed)s into an empty database instead."
-        ) % {"loaded": loaded, "seed": seed})
+        raise DemoConflict(
+            _(
+                "This database already holds the demo county built with seed %(loaded)s; load seed "
+                "%(seed)s into an empty database instead."
+            )
+            % {"loaded": loaded, "seed": seed}
+        )
 
 
 def run_units(ctx: DemoContext) -> None:
@@ -334,24 +406,47 @@ def run_units(ctx: DemoContext) -> None:
             if plan.code in existing:
                 continue
             min_lng, min_lat, max_lng, max_lat = plan.box
-            new.append(Unit(
-                code=plan.code, name=plan.name, kind=plan.kind,
-                parent_id=ctx.unit_ids[plan.parent] if plan.parent else None, path=plan.path,
-                boundary=plan.boundary, min_lng=min_lng, min_lat=min_lat, max_lng=max_lng, max_lat=max_lat,
-            ))
+            new.append(
+                Unit(
+                    code=plan.code,
+                    name=plan.name,
+                    kind=plan.kind,
+                    parent_id=ctx.unit_ids[plan.parent] if plan.parent else None,
+                    path=plan.path,
+                    boundary=plan.boundary,
+                    min_lng=min_lng,
+                    min_lat=min_lat,
+                    max_lng=max_lng,
+                    max_lat=max_lat,
+                )
+            )
         Unit.objects.bulk_create(new, batch_size=_BATCH)
         ctx.created[f"units.{kind}"] += len(new)
-        ctx.unit_ids.update(Unit.objects.filter(kind=kind, code__startswith=BUREAU_CODE).values_list("code", "pk"))
+        ctx.unit_ids.update(
+            Unit.objects.filter(kind=kind, code__startswith=BUREAU_CODE).values_list("code", "pk")
+        )
 
 
 def count_units(ctx: DemoContext) -> Section:
-    totals = dict(Unit.objects.filter(path__startswith=_BUREAU_PATH)
-                  .values("kind").annotate(n=Count("pk")).order_by().values_list("kind", "n"))
-    return Section(bilingual("单位", _("Units")), [
-        CountRow(kind, bilingual(UNIT_KIND_ZH[kind], UnitKind(kind).label), totals.get(kind, 0),
-                 ctx.created[f"units.{kind}"])
-        for kind in KIND_ORDER
-    ])
+    totals = dict(
+        Unit.objects.filter(path__startswith=_BUREAU_PATH)
+        .values("kind")
+        .annotate(n=Count("pk"))
+        .order_by()
+        .values_list("kind", "n")
+    )
+    return Section(
+        bilingual("单位", _("Units")),
+        [
+            CountRow(
+                kind,
+                bilingual(UNIT_KIND_ZH[kind], UnitKind(kind).label),
+                totals.get(kind, 0),
+                ctx.created[f"units.{kind}"],
+            )
+            for kind in KIND_ORDER
+        ],
+    )
 
 
 @lru_cache(maxsize=4)
@@ -363,7 +458,11 @@ def _password_hash(password: str, hashers: tuple[str, ...]) -> str:
 def _ids_by_username(usernames: list[str]) -> dict[str, int]:
     ids: dict[str, int] = {}
     for i in range(0, len(usernames), _BATCH):
-        ids.update(User.objects.filter(username__in=usernames[i:i + _BATCH]).values_list("username", "pk"))
+        ids.update(
+            User.objects.filter(username__in=usernames[i : i + _BATCH]).values_list(
+                "username", "pk"
+            )
+        )
     return ids
 
 
@@ -373,8 +472,16 @@ def run_users(ctx: DemoContext) -> None:
     missing = [u for u in ctx.plan.users if u.username not in existing]
     password = _password_hash(DEMO_PASSWORD, tuple(settings.PASSWORD_HASHERS)) if missing else ""
     new = [
-        User(username=u.username, display_name=u.display_name, role=u.role, scope_unit_id=ctx.unit_ids[u.scope],
-             phone=u.phone, password=password, is_staff=u.is_staff, is_superuser=u.is_superuser)
+        User(
+            username=u.username,
+            display_name=u.display_name,
+            role=u.role,
+            scope_unit_id=ctx.unit_ids[u.scope],
+            phone=u.phone,
+            password=password,
+            is_staff=u.is_staff,
+            is_superuser=u.is_superuser,
+        )
         for u in missing
     ]
     User.objects.bulk_create(new, batch_size=_BATCH)
@@ -384,23 +491,45 @@ def run_users(ctx: DemoContext) -> None:
 
 
 def count_users(ctx: DemoContext) -> Section:
-    totals = dict(User.objects.filter(scope_unit__path__startswith=_BUREAU_PATH)
-                  .values("role").annotate(n=Count("pk")).order_by().values_list("role", "n"))
-    return Section(bilingual("用户", _("Users")), [
-        CountRow(role, bilingual(ROLE_ZH[role], Role(role).label), totals.get(role, 0), ctx.created[f"users.{role}"])
-        for role in ROLE_ORDER
-    ])
+    totals = dict(
+        User.objects.filter(scope_unit__path__startswith=_BUREAU_PATH)
+        .values("role")
+        .annotate(n=Count("pk"))
+        .order_by()
+        .values_list("role", "n")
+    )
+    return Section(
+        bilingual("用户", _("Users")),
+        [
+            CountRow(
+                role,
+                bilingual(ROLE_ZH[role], Role(role).label),
+                totals.get(role, 0),
+                ctx.created[f"users.{role}"],
+            )
+            for role in ROLE_ORDER
+        ],
+    )
 
 
 def run_responsibilities(ctx: DemoContext) -> None:
-    held = set(Responsibility.objects.filter(until__isnull=True, unit__path__startswith=_BUREAU_PATH)
-               .values_list("unit_id", "tier"))
+    held = set(
+        Responsibility.objects.filter(
+            until__isnull=True, unit__path__startswith=_BUREAU_PATH
+        ).values_list("unit_id", "tier")
+    )
     new = []
     for duty in ctx.plan.responsibilities:
         unit_id = ctx.unit_ids[duty.unit]
         if (unit_id, duty.tier) not in held:
-            new.append(Responsibility(user_id=ctx.user_ids[duty.username], unit_id=unit_id, tier=duty.tier,
-                                      since=DEMO_SINCE))
+            new.append(
+                Responsibility(
+                    user_id=ctx.user_ids[duty.username],
+                    unit_id=unit_id,
+                    tier=duty.tier,
+                    since=DEMO_SINCE,
+                )
+            )
     Responsibility.objects.bulk_create(new, batch_size=_BATCH)
     for tier, n in Counter(r.tier for r in new).items():
         ctx.created[f"responsibilities.{tier}"] += n
@@ -414,13 +543,25 @@ TIER_LABELS = {
 
 
 def count_responsibilities(ctx: DemoContext) -> Section:
-    totals = dict(Responsibility.objects.filter(until__isnull=True, unit__path__startswith=_BUREAU_PATH)
-                  .values("tier").annotate(n=Count("pk")).order_by().values_list("tier", "n"))
-    return Section(bilingual("三级包保", _("Responsibilities")), [
-        CountRow(tier, bilingual(TIER_ZH[tier], TIER_LABELS[tier]), totals.get(tier, 0),
-                 ctx.created[f"responsibilities.{tier}"])
-        for tier in Tier
-    ])
+    totals = dict(
+        Responsibility.objects.filter(until__isnull=True, unit__path__startswith=_BUREAU_PATH)
+        .values("tier")
+        .annotate(n=Count("pk"))
+        .order_by()
+        .values_list("tier", "n")
+    )
+    return Section(
+        bilingual("三级包保", _("Responsibilities")),
+        [
+            CountRow(
+                tier,
+                bilingual(TIER_ZH[tier], TIER_LABELS[tier]),
+                totals.get(tier, 0),
+                ctx.created[f"responsibilities.{tier}"],
+            )
+            for tier in Tier
+        ],
+    )
 
 
 UNITS = Step("units", run_units, count_units)

@@ -68,34 +68,58 @@ AFTER_OUTCOME = frozenset({S.RESOLVED, S.CONTAINED, S.TRANSFERRED, S.FOLLOWING_U
 # Who a demo user is, relative to a grid: its grid worker, village auxiliary, sector officer, the
 # station's staff and chief, a bureau commander.
 KEY_ROLE = {
-    "G": Role.GRID_WORKER, "A": Role.AUXILIARY, "O": Role.COMMUNITY_OFFICER,
-    "S": Role.STATION_STAFF, "C": Role.STATION_CHIEF, "B": Role.BUREAU_COMMANDER,
+    "G": Role.GRID_WORKER,
+    "A": Role.AUXILIARY,
+    "O": Role.COMMUNITY_OFFICER,
+    "S": Role.STATION_STAFF,
+    "C": Role.STATION_CHIEF,
+    "B": Role.BUREAU_COMMANDER,
 }
 
 LEVEL_SHARES = {Level.YELLOW: 70, Level.ORANGE: 22, Level.RED: 8}
 CHANNEL_SHARES = {
-    Channel.POLICE_CALL: 28, Channel.GRID_REPORT: 30, Channel.PATROL_VISIT: 12, Channel.HOTLINE: 9,
-    Channel.WALK_IN: 9, Channel.PETITION: 2, Channel.REFERRAL: 4, Channel.CAMPAIGN: 6,
+    Channel.POLICE_CALL: 28,
+    Channel.GRID_REPORT: 30,
+    Channel.PATROL_VISIT: 12,
+    Channel.HOTLINE: 9,
+    Channel.WALK_IN: 9,
+    Channel.PETITION: 2,
+    Channel.REFERRAL: 4,
+    Channel.CAMPAIGN: 6,
 }
 # Who writes a case into the register, by the channel it came in through (all may: "register" is open
 # to every territorial role).
 REGISTRARS = {
-    Channel.POLICE_CALL: {"S": 6, "O": 4}, Channel.GRID_REPORT: {"G": 1}, Channel.PATROL_VISIT: {"A": 5, "O": 5},
-    Channel.HOTLINE: {"S": 1}, Channel.WALK_IN: {"S": 5, "O": 5}, Channel.PETITION: {"S": 7, "C": 3},
-    Channel.REFERRAL: {"S": 6, "O": 4}, Channel.CAMPAIGN: {"G": 6, "A": 4},
+    Channel.POLICE_CALL: {"S": 6, "O": 4},
+    Channel.GRID_REPORT: {"G": 1},
+    Channel.PATROL_VISIT: {"A": 5, "O": 5},
+    Channel.HOTLINE: {"S": 1},
+    Channel.WALK_IN: {"S": 5, "O": 5},
+    Channel.PETITION: {"S": 7, "C": 3},
+    Channel.REFERRAL: {"S": 6, "O": 4},
+    Channel.CAMPAIGN: {"G": 6, "A": 4},
 }
 # Hours from the moment found to the moment registered, by channel.
 REGISTER_DELAY = {
-    Channel.POLICE_CALL: (0.1, 1.0), Channel.GRID_REPORT: (0.1, 3.0), Channel.PATROL_VISIT: (0.5, 8.0),
-    Channel.HOTLINE: (2.0, 24.0), Channel.WALK_IN: (0.1, 1.0), Channel.PETITION: (12.0, 48.0),
-    Channel.REFERRAL: (6.0, 48.0), Channel.CAMPAIGN: (1.0, 24.0),
+    Channel.POLICE_CALL: (0.1, 1.0),
+    Channel.GRID_REPORT: (0.1, 3.0),
+    Channel.PATROL_VISIT: (0.5, 8.0),
+    Channel.HOTLINE: (2.0, 24.0),
+    Channel.WALK_IN: (0.1, 1.0),
+    Channel.PETITION: (12.0, 48.0),
+    Channel.REFERRAL: (6.0, 48.0),
+    Channel.CAMPAIGN: (1.0, 24.0),
 }
 # Hours each step takes after the previous one, by the case's level: (shortest, longest).
 DELAYS = {
     "assess": {Level.YELLOW: (2, 48), Level.ORANGE: (1, 18), Level.RED: (0.3, 6)},
     "assign": {Level.YELLOW: (0.5, 24), Level.ORANGE: (0.3, 8), Level.RED: (0.2, 3)},
     "start_mediation": {Level.YELLOW: (12, 120), Level.ORANGE: (6, 48), Level.RED: (2, 30)},
-    "record_outcome": {Level.YELLOW: (24, 14 * 24), Level.ORANGE: (48, 20 * 24), Level.RED: (48, 12 * 24)},
+    "record_outcome": {
+        Level.YELLOW: (24, 14 * 24),
+        Level.ORANGE: (48, 20 * 24),
+        Level.RED: (48, 12 * 24),
+    },
     "request_closure": {Level.YELLOW: (12, 96), Level.ORANGE: (12, 96), Level.RED: (12, 48)},
     "approve_closure": {Level.YELLOW: (2, 72), Level.ORANGE: (12, 96), Level.RED: (12, 120)},
 }
@@ -108,7 +132,9 @@ STALL_WEIGHTS = {"assess": 3, "assign": 2, "approve_closure": 2}
 P_REOPEN = 0.04
 P_REJECT = 0.05
 P_REASSIGN = 0.05
-P_ESCALATE = 0.06  # of orange and red cases: first assessed a level lower, re-graded during mediation
+P_ESCALATE = (
+    0.06  # of orange and red cases: first assessed a level lower, re-graded during mediation
+)
 P_DEESCALATE = 0.02  # of yellow cases: first assessed orange, re-graded once mediation calms things
 P_DIRECT_OUTCOME = 0.1  # an outcome recorded without a mediation step (settled at first contact)
 
@@ -195,12 +221,21 @@ def places(plan: CountyPlan) -> list[Place]:
         village = units[grid.parent]
         post = units[village.parent]
         station = units[post.parent]
-        out.append(Place(
-            grid=grid.code, station=station.code, village_name=village.name,
-            urban=village.name.endswith("社区"),
-            crew={"G": f"grid-{grid.code}", "A": f"aux-{village.code}", "O": officers[post.code],
-                  "S": f"staff-{station.code}", "C": f"chief-{station.code}"},
-        ))
+        out.append(
+            Place(
+                grid=grid.code,
+                station=station.code,
+                village_name=village.name,
+                urban=village.name.endswith("社区"),
+                crew={
+                    "G": f"grid-{grid.code}",
+                    "A": f"aux-{village.code}",
+                    "O": officers[post.code],
+                    "S": f"staff-{station.code}",
+                    "C": f"chief-{station.code}",
+                },
+            )
+        )
     return out
 
 
@@ -248,11 +283,21 @@ class _People:
     def surname(self, rng: random.Random) -> str:
         return rng.choices(SURNAMES, weights=_SURNAME_WEIGHTS)[0]
 
-    def person(self, rng: random.Random, *, role: str, sex: str, surname: str, born: tuple[int, int],
-               address: str) -> PartyPlan:
+    def person(
+        self,
+        rng: random.Random,
+        *,
+        role: str,
+        sex: str,
+        surname: str,
+        born: tuple[int, int],
+        address: str,
+    ) -> PartyPlan:
         year_lo, year_hi = born
         start = dt.date(year_lo, 1, 1)
-        birth = start + dt.timedelta(days=rng.randrange((dt.date(year_hi, 12, 31) - start).days + 1))
+        birth = start + dt.timedelta(
+            days=rng.randrange((dt.date(year_hi, 12, 31) - start).days + 1)
+        )
         era = "old" if birth.year < 1970 else "mid" if birth.year < 1990 else "young"
         name = surname + rng.choice(texts.GIVEN_NAMES[(sex, era)])
         id_number = ""
@@ -273,8 +318,15 @@ class _People:
                 if phone not in self.phones:
                     self.phones.add(phone)
                     break
-        return PartyPlan(role=role, name=name, sex=sex, birth_date=birth, id_number=id_number, phone=phone,
-                         address=address)
+        return PartyPlan(
+            role=role,
+            name=name,
+            sex=sex,
+            birth_date=birth,
+            id_number=id_number,
+            phone=phone,
+            address=address,
+        )
 
 
 def _level_weights() -> dict[str, dict[str, float]]:
@@ -288,17 +340,27 @@ def _level_weights() -> dict[str, dict[str, float]]:
     whole = sum(shares.values())
     mean_o = sum(shares[s] * texts.KINDS[s].level_bias[0] for s in shares) / whole
     mean_r = sum(shares[s] * texts.KINDS[s].level_bias[1] for s in shares) / whole
-    return {s: {Level.YELLOW: LEVEL_SHARES[Level.YELLOW],
-                Level.ORANGE: LEVEL_SHARES[Level.ORANGE] * texts.KINDS[s].level_bias[0] / mean_o,
-                Level.RED: LEVEL_SHARES[Level.RED] * texts.KINDS[s].level_bias[1] / mean_r}
-            for s in shares}
+    return {
+        s: {
+            Level.YELLOW: LEVEL_SHARES[Level.YELLOW],
+            Level.ORANGE: LEVEL_SHARES[Level.ORANGE] * texts.KINDS[s].level_bias[0] / mean_o,
+            Level.RED: LEVEL_SHARES[Level.RED] * texts.KINDS[s].level_bias[1] / mean_r,
+        }
+        for s in shares
+    }
 
 
 class _Planner:
     """Plans one county's disputes; `plan()` is deterministic for the random stream it is given."""
 
-    def __init__(self, county: CountyPlan, rng: random.Random, today: dt.date, now: dt.datetime,
-                 policies: dict[str, Policy]) -> None:
+    def __init__(
+        self,
+        county: CountyPlan,
+        rng: random.Random,
+        today: dt.date,
+        now: dt.datetime,
+        policies: dict[str, Policy],
+    ) -> None:
         self.rng = rng
         self.today = today
         self.now = now
@@ -315,11 +377,15 @@ class _Planner:
                 heat[place.village_name] = rng.lognormvariate(0, 0.5)
             weights.append(heat[place.village_name] * (1.4 if place.urban else 1.0))
         self.cumulative = list(_accumulate(weights))
-        self.subtypes: dict[str, list[str]] = {code: [s[0] for s in subs] or [code]
-                                               for code, _zh, _en, subs in CATEGORIES}
+        self.subtypes: dict[str, list[str]] = {
+            code: [s[0] for s in subs] or [code] for code, _zh, _en, subs in CATEGORIES
+        }
         # How much likelier each category is in a town community than in a village.
-        self.urban = {code: sum(texts.KINDS[s].urban * texts.SUBTYPE_SHARES.get(s, 1) for s in subs)
-                      / sum(texts.SUBTYPE_SHARES.get(s, 1) for s in subs) for code, subs in self.subtypes.items()}
+        self.urban = {
+            code: sum(texts.KINDS[s].urban * texts.SUBTYPE_SHARES.get(s, 1) for s in subs)
+            / sum(texts.SUBTYPE_SHARES.get(s, 1) for s in subs)
+            for code, subs in self.subtypes.items()
+        }
 
     def plan(self, total: int = TOTAL) -> list[DisputePlan]:
         seeds = [self.rng.getrandbits(64) for _i in range(total)]
@@ -328,11 +394,23 @@ class _Planner:
     # --- content --------------------------------------------------------------------------------
 
     def _dispute(self, index: int, rng: random.Random) -> DisputePlan:
-        place = self.places[bisect.bisect_right(self.cumulative, rng.random() * self.cumulative[-1])]
-        category = _weighted(rng, {code: share * (self.urban[code] if place.urban else 1.0)
-                                   for code, share in texts.CATEGORY_SHARES.items()})
-        subtype = _weighted(rng, {s: texts.SUBTYPE_SHARES.get(s, 1) * (texts.KINDS[s].urban if place.urban else 1.0)
-                                  for s in self.subtypes[category]})
+        place = self.places[
+            bisect.bisect_right(self.cumulative, rng.random() * self.cumulative[-1])
+        ]
+        category = _weighted(
+            rng,
+            {
+                code: share * (self.urban[code] if place.urban else 1.0)
+                for code, share in texts.CATEGORY_SHARES.items()
+            },
+        )
+        subtype = _weighted(
+            rng,
+            {
+                s: texts.SUBTYPE_SHARES.get(s, 1) * (texts.KINDS[s].urban if place.urban else 1.0)
+                for s in self.subtypes[category]
+            },
+        )
         kind = texts.KINDS[subtype]
         level = _weighted(rng, self.level_weights[subtype])
         channel_weights = dict(CHANNEL_SHARES)
@@ -348,8 +426,11 @@ class _Planner:
         channel = _weighted(rng, channel_weights)
 
         group = kind.group is not None and rng.random() < kind.group_share
-        choices = [i for i, (t, f) in enumerate(zip(kind.titles, kind.facts, strict=True))
-                   if (("{n}" in t + f or "等" in t + f) == group)] or list(range(len(kind.titles)))
+        choices = [
+            i
+            for i, (t, f) in enumerate(zip(kind.titles, kind.facts, strict=True))
+            if (("{n}" in t + f or "等" in t + f) == group)
+        ] or list(range(len(kind.titles)))
         which = rng.choice(choices)
         title_t, fact_t = kind.titles[which], kind.facts[which]
         needs_amount = "{amt}" in title_t + fact_t
@@ -363,10 +444,21 @@ class _Planner:
 
         # The parties: an applicant, usually a respondent, sometimes a third person.
         n_parties = _weighted(rng, {1: 12, 2: 66, 3: 22})
-        sex_a = "F" if rng.random() < {"family.domestic_violence": 0.9, "family.relationship": 0.7,
-                                       "family.marriage": 0.6}.get(subtype, 0.35) else "M"
-        sex_b = ("M" if sex_a == "F" else "F") if kind.sexes == "FM" else (
-            "M" if kind.sexes == "?M" or rng.random() < 0.7 else "F")
+        sex_a = (
+            "F"
+            if rng.random()
+            < {
+                "family.domestic_violence": 0.9,
+                "family.relationship": 0.7,
+                "family.marriage": 0.6,
+            }.get(subtype, 0.35)
+            else "M"
+        )
+        sex_b = (
+            ("M" if sex_a == "F" else "F")
+            if kind.sexes == "FM"
+            else ("M" if kind.sexes == "?M" or rng.random() < 0.7 else "F")
+        )
         surname_a = self.people.surname(rng)
         surname_b = surname_a if kind.kin else self.people.surname(rng)
         young = subtype == "family.relationship"
@@ -375,39 +467,82 @@ class _Planner:
         if kind.sexes == "FM" and not young:
             born_b = born_a = (1965, 2000)
         home = self._address(rng, place)
-        parties = [self.people.person(rng, role=Party.Role.APPLICANT, sex=sex_a, surname=surname_a,
-                                      born=born_a, address=home)]
+        parties = [
+            self.people.person(
+                rng,
+                role=Party.Role.APPLICANT,
+                sex=sex_a,
+                surname=surname_a,
+                born=born_a,
+                address=home,
+            )
+        ]
         if n_parties >= 2:
-            address_b = home if kind.sexes == "FM" and rng.random() < 0.5 else self._address(rng, place)
-            parties.append(self.people.person(rng, role=Party.Role.RESPONDENT, sex=sex_b, surname=surname_b,
-                                              born=born_b, address=address_b))
+            address_b = (
+                home if kind.sexes == "FM" and rng.random() < 0.5 else self._address(rng, place)
+            )
+            parties.append(
+                self.people.person(
+                    rng,
+                    role=Party.Role.RESPONDENT,
+                    sex=sex_b,
+                    surname=surname_b,
+                    born=born_b,
+                    address=address_b,
+                )
+            )
         if n_parties >= 3:
-            parties.append(self.people.person(rng, role=Party.Role.OTHER, sex="M" if rng.random() < 0.6 else "F",
-                                              surname=self.people.surname(rng), born=(1955, 2000),
-                                              address=self._address(rng, place)))
+            parties.append(
+                self.people.person(
+                    rng,
+                    role=Party.Role.OTHER,
+                    sex="M" if rng.random() < 0.6 else "F",
+                    surname=self.people.surname(rng),
+                    born=(1955, 2000),
+                    address=self._address(rng, place),
+                )
+            )
         if group:
             people_involved = n_people
         else:
-            people_involved = max(2, len(parties)) + (rng.randint(1, 3) if rng.random() < 0.3 else 0)
+            people_involved = max(2, len(parties)) + (
+                rng.randint(1, 3) if rng.random() < 0.3 else 0
+            )
 
         masked_a = f"{surname_a}某"
         masked_b = f"{surname_b}某某" if surname_b == surname_a else f"{surname_b}某"
         words = {
-            "v": place.village_name, "a": masked_a, "b": masked_b,
-            "spouse": "妻子" if sex_b == "F" else "丈夫", "ex": "前女友" if sex_b == "F" else "前男友",
-            "n": _count_text(rng, n_people or people_involved), "amt": amount_text(amount),
-            "co": rng.choice(texts.SITES if subtype in {"labour.wages", "labour.injury", "requisition.land"}
-                             and rng.random() < 0.6 else texts.FIRMS),
-            "hosp": rng.choice(texts.HOSPITALS), "home": rng.choice(texts.CARE_HOMES),
+            "v": place.village_name,
+            "a": masked_a,
+            "b": masked_b,
+            "spouse": "妻子" if sex_b == "F" else "丈夫",
+            "ex": "前女友" if sex_b == "F" else "前男友",
+            "n": _count_text(rng, n_people or people_involved),
+            "amt": amount_text(amount),
+            "co": rng.choice(
+                texts.SITES
+                if subtype in {"labour.wages", "labour.injury", "requisition.land"}
+                and rng.random() < 0.6
+                else texts.FIRMS
+            ),
+            "hosp": rng.choice(texts.HOSPITALS),
+            "home": rng.choice(texts.CARE_HOMES),
             "shop": rng.choice(texts.SHOPS),
-            "estate": rng.choice(texts.ESTATES) if place.urban else f"{place.village_name}集中安置区",
+            "estate": rng.choice(texts.ESTATES)
+            if place.urban
+            else f"{place.village_name}集中安置区",
         }
         demand = kind.demands[which]
         if amount is None and "{amt}" in demand:
             demand = rng.choice([d for d in kind.demands if "{amt}" not in d])
         description = (
-            rng.choice(texts.OPENINGS[channel]) + fact_t.format(**words) + "。"
-            + rng.choice(texts.RISK_SENTENCES[level]).format(**words) + "。" + demand.format(**words) + "。"
+            rng.choice(texts.OPENINGS[channel])
+            + fact_t.format(**words)
+            + "。"
+            + rng.choice(texts.RISK_SENTENCES[level]).format(**words)
+            + "。"
+            + demand.format(**words)
+            + "。"
         )
         title = title_t.format(**words)[:120]
 
@@ -420,15 +555,31 @@ class _Planner:
         found_at = self._at(self.today - dt.timedelta(days=days_ago), minute)
         if found_at > self.now - dt.timedelta(minutes=10):
             found_at -= dt.timedelta(days=1)
-        began_days = {"land": (0, 900), "debt": (20, 1000), "labour": (10, 300), "requisition": (10, 400),
-                      "family": (0, 200)}.get(category, (0, 30))
+        began_days = {
+            "land": (0, 900),
+            "debt": (20, 1000),
+            "labour": (10, 300),
+            "requisition": (10, 400),
+            "family": (0, 200),
+        }.get(category, (0, 30))
         began_before = rng.randint(*began_days) if rng.random() < 0.7 else None
 
         draft = DisputePlan(
-            index=index, place=place, category=category, subtype=subtype if subtype != category else None,
-            level=level, channel=channel, title=title, description=description, parties=parties,
-            people_involved=people_involved, amount=amount, found_at=found_at, began_on=None,
-            steps=[], stall_at=None,
+            index=index,
+            place=place,
+            category=category,
+            subtype=subtype if subtype != category else None,
+            level=level,
+            channel=channel,
+            title=title,
+            description=description,
+            parties=parties,
+            people_involved=people_involved,
+            amount=amount,
+            found_at=found_at,
+            began_on=None,
+            steps=[],
+            stall_at=None,
         )
         _Path(self, rng, draft, words).build()
         # A case found in the last hours whose registration would still lie ahead is found earlier.
@@ -438,13 +589,17 @@ class _Planner:
             for step in draft.steps:
                 step.at -= late
         if began_before is not None:
-            draft.began_on = timezone.localtime(draft.found_at, self.tz).date() - dt.timedelta(days=began_before)
+            draft.began_on = timezone.localtime(draft.found_at, self.tz).date() - dt.timedelta(
+                days=began_before
+            )
         return draft
 
     def _address(self, rng: random.Random, place: Place) -> str:
         if place.urban:
-            return (f"{place.village_name}{rng.choice(texts.ESTATES)}{rng.randint(1, 30)}号楼"
-                    f"{rng.randint(1, 4)}单元{rng.randint(1, 18)}0{rng.randint(1, 4)}室")
+            return (
+                f"{place.village_name}{rng.choice(texts.ESTATES)}{rng.randint(1, 30)}号楼"
+                f"{rng.randint(1, 4)}单元{rng.randint(1, 18)}0{rng.randint(1, 4)}室"
+            )
         return f"{place.village_name}{rng.randint(1, 12)}组{rng.randint(1, 90)}号"
 
     def _at(self, day: dt.date, minute: int) -> dt.datetime:
@@ -461,7 +616,9 @@ def daytime(at: dt.datetime, minute: int, tz: dt.tzinfo) -> dt.datetime:
     if 8 <= local.hour < 20:
         return at
     day = local.date() + dt.timedelta(days=1 if local.hour >= 20 else 0)
-    return (dt.datetime.combine(day, dt.time(8), tzinfo=tz) + dt.timedelta(minutes=minute)).astimezone(dt.UTC)
+    return (
+        dt.datetime.combine(day, dt.time(8), tzinfo=tz) + dt.timedelta(minutes=minute)
+    ).astimezone(dt.UTC)
 
 
 _CALL_HOURS = [2, 1, 1, 1, 1, 1, 2, 3, 4, 5, 5, 5, 5, 5, 5, 5, 5, 6, 7, 7, 6, 5, 4, 3]
@@ -481,7 +638,9 @@ class _Path:
     the clock decides later how much of the path has happened.
     """
 
-    def __init__(self, planner: _Planner, rng: random.Random, draft: DisputePlan, words: dict[str, str]):
+    def __init__(
+        self, planner: _Planner, rng: random.Random, draft: DisputePlan, words: dict[str, str]
+    ):
         self.p, self.rng, self.d, self.words = planner, rng, draft, words
         self.crew = draft.place.crew
         self.leader = rng.choices(LEADERS, weights=(6, 4))[0]
@@ -494,7 +653,9 @@ class _Path:
     # helpers
     def user(self, key: str) -> str:
         if key == "B":
-            return self.leader if self.rng.random() < 0.8 else LEADERS[1 - LEADERS.index(self.leader)]
+            return (
+                self.leader if self.rng.random() < 0.8 else LEADERS[1 - LEADERS.index(self.leader)]
+            )
         return self.crew[key]
 
     def actor(self, action: str, *prefs: tuple[str, float]) -> str:
@@ -507,7 +668,9 @@ class _Path:
             raise AssertionError(f"no demo actor for {action} at {self.level}")
         return self.user(_weighted(self.rng, allowed))
 
-    def wait(self, lo: float, hi: float, *, scaled: bool = True, skew: bool = False, urgent: bool = False) -> None:
+    def wait(
+        self, lo: float, hi: float, *, scaled: bool = True, skew: bool = False, urgent: bool = False
+    ) -> None:
         """Move the clock on by lo–hi hours (longer for a tardy case); work waits for the morning unless
         it is urgent (a 110 call, a red case being graded and handed out)."""
         u = self.rng.random()
@@ -540,29 +703,49 @@ class _Path:
         # Registered yellow (the form's default) unless whoever took it could already see it was serious;
         # never red, as a red case needs its leader in charge, named when it is assessed.
         registered = Level.YELLOW
-        if first != Level.YELLOW and rng.random() < (0.75 if d.channel == Channel.POLICE_CALL else 0.5):
+        if first != Level.YELLOW and rng.random() < (
+            0.75 if d.channel == Channel.POLICE_CALL else 0.5
+        ):
             registered = Level.ORANGE
         self.level = registered
         self.wait(*REGISTER_DELAY[d.channel], scaled=False, urgent=d.channel == Channel.POLICE_CALL)
-        self.step("register", self.user(_weighted(rng, REGISTRARS[d.channel])), level=registered,
-                  plan_frac=rng.uniform(0.3, 0.9))
+        self.step(
+            "register",
+            self.user(_weighted(rng, REGISTRARS[d.channel])),
+            level=registered,
+            plan_frac=rng.uniform(0.3, 0.9),
+        )
         self.cycle(first, final)
         if rng.random() < P_REOPEN:
-            waiting = rng.random() < P_STALL_AFTER_REOPEN  # still waiting to be assessed again today
+            waiting = (
+                rng.random() < P_STALL_AFTER_REOPEN
+            )  # still waiting to be assessed again today
             closed_at = self.t
             self.wait(7 * 24, 120 * 24, scaled=False)
             if waiting:  # … and reopened lately, not months ago, if it was closed early enough
                 lately = self.p.now - dt.timedelta(days=rng.uniform(0.3, 20))
-                self.t = self.p.daytime(max(closed_at + dt.timedelta(days=7), min(self.t, lately)), 30)
-            self.step("reopen", self.actor("reopen", ("G", 4), ("A", 3), ("O", 3)),
-                      note=rng.choice(texts.REOPEN_NOTES).format(**self.words), plan_frac=rng.uniform(0.3, 0.9))
+                self.t = self.p.daytime(
+                    max(closed_at + dt.timedelta(days=7), min(self.t, lately)), 30
+                )
+            self.step(
+                "reopen",
+                self.actor("reopen", ("G", 4), ("A", 3), ("O", 3)),
+                note=rng.choice(texts.REOPEN_NOTES).format(**self.words),
+                plan_frac=rng.uniform(0.3, 0.9),
+            )
             if waiting:
                 d.stall_at = len(d.steps)
-            again = self.level if rng.random() < 0.8 else (Level.RED if self.level != Level.YELLOW else Level.ORANGE)
+            again = (
+                self.level
+                if rng.random() < 0.8
+                else (Level.RED if self.level != Level.YELLOW else Level.ORANGE)
+            )
             self.cycle(again, again)
         if d.stall_at is None and rng.random() < P_STALL:
-            d.stall_at = rng.choices(range(1, len(d.steps)),
-                                     weights=[STALL_WEIGHTS.get(s.action, 0.5) for s in d.steps[1:]])[0]
+            d.stall_at = rng.choices(
+                range(1, len(d.steps)),
+                weights=[STALL_WEIGHTS.get(s.action, 0.5) for s in d.steps[1:]],
+            )[0]
 
     def cycle(self, level: str, final: str) -> None:
         """assess → assign → (mediation) → outcome → visits → closure."""
@@ -570,68 +753,123 @@ class _Path:
         self.wait(*DELAYS["assess"][level], urgent=level == Level.RED)
         self.level_to(level, "assess")
         self.wait(*DELAYS["assign"][self.level], urgent=self.level == Level.RED)
-        owner = _weighted(rng, {Level.YELLOW: {"O": 6, "A": 4}, Level.ORANGE: {"O": 75, "S": 25},
-                                Level.RED: {"O": 55, "C": 45}}[self.level])
-        assigners = {Level.YELLOW: (("O", 75), ("S", 25)), Level.ORANGE: (("S", 55), ("C", 45)),
-                     Level.RED: (("C", 7), ("B", 3))}[self.level]
+        owner = _weighted(
+            rng,
+            {
+                Level.YELLOW: {"O": 6, "A": 4},
+                Level.ORANGE: {"O": 75, "S": 25},
+                Level.RED: {"O": 55, "C": 45},
+            }[self.level],
+        )
+        assigners = {
+            Level.YELLOW: (("O", 75), ("S", 25)),
+            Level.ORANGE: (("S", 55), ("C", 45)),
+            Level.RED: (("C", 7), ("B", 3)),
+        }[self.level]
         self.step("assign", self.actor("assign", *assigners), owner=self.crew[owner])
         self.owner = owner
         if rng.random() < P_REASSIGN:
             self.wait(12, 120)
-            others = [k for k in ({"O", "A"} if self.level == Level.YELLOW else {"O", "S", "C"}) if k != self.owner]
+            others = [
+                k
+                for k in ({"O", "A"} if self.level == Level.YELLOW else {"O", "S", "C"})
+                if k != self.owner
+            ]
             owner = rng.choice(sorted(others))
-            self.step("reassign", self.actor("reassign", ("O", 6), ("S", 3), ("C", 3), ("B", 1)), owner=self.crew[owner])
+            self.step(
+                "reassign",
+                self.actor("reassign", ("O", 6), ("S", 3), ("C", 3), ("B", 1)),
+                owner=self.crew[owner],
+            )
             self.owner = owner
-        outcome = _weighted(rng, {S.RESOLVED: 80, S.CONTAINED: 12 if self.level != Level.RED else 30,
-                                  S.TRANSFERRED: 8})
-        direct = rng.random() < (0.4 if outcome == S.TRANSFERRED else P_DIRECT_OUTCOME if self.level == Level.YELLOW
-                                 else 0.0)
+        outcome = _weighted(
+            rng,
+            {S.RESOLVED: 80, S.CONTAINED: 12 if self.level != Level.RED else 30, S.TRANSFERRED: 8},
+        )
+        direct = rng.random() < (
+            0.4
+            if outcome == S.TRANSFERRED
+            else P_DIRECT_OUTCOME
+            if self.level == Level.YELLOW
+            else 0.0
+        )
         if not direct:
             self.wait(*DELAYS["start_mediation"][self.level])
-            note = rng.choice(texts.MEDIATION_NOTES_BY_CATEGORY.get(self.d.category, ()) + texts.MEDIATION_NOTES)
-            self.step("start_mediation", self.actor("start_mediation", (self.owner, 85), ("O", 15)),
-                      note=note.format(**self.words))
+            note = rng.choice(
+                texts.MEDIATION_NOTES_BY_CATEGORY.get(self.d.category, ()) + texts.MEDIATION_NOTES
+            )
+            self.step(
+                "start_mediation",
+                self.actor("start_mediation", (self.owner, 85), ("O", 15)),
+                note=note.format(**self.words),
+            )
             if final != self.level:
                 self.wait(24, 120)
                 self.level_to(final, "change_level")
         self.wait(*DELAYS["record_outcome"][self.level], skew=True)
         category = self.d.category
         if outcome == S.RESOLVED:
-            notes = [n for n in texts.RESOLVED_NOTES[category] if self.d.amount is not None or "{amt}" not in n]
+            notes = [
+                n
+                for n in texts.RESOLVED_NOTES[category]
+                if self.d.amount is not None or "{amt}" not in n
+            ]
             note, to = rng.choice(notes).format(**self.words), ""
         elif outcome == S.CONTAINED:
             note, to = rng.choice(texts.CONTAINED_NOTES), ""
         else:
             to = rng.choice(texts.TRANSFER_TARGETS[category])
             note = rng.choice(texts.TRANSFERRED_NOTES).format(to=to)
-        self.step("record_outcome", self.actor("record_outcome", (self.owner, 8), ("O", 1), ("S", 1), ("C", 1)),
-                  outcome=outcome, note=note, transferred_to=to)
+        self.step(
+            "record_outcome",
+            self.actor("record_outcome", (self.owner, 8), ("O", 1), ("S", 1), ("C", 1)),
+            outcome=outcome,
+            note=note,
+            transferred_to=to,
+        )
         self.visit_round(contained=outcome == S.CONTAINED)
         if rng.random() < P_REJECT:
             self.wait(*DELAYS["request_closure"][self.level])
             self.request_closure()
             self.wait(24, 72)
-            self.step("reject_closure", self.approver("reject_closure"), note=rng.choice(texts.REJECT_CLOSURE_NOTES))
+            self.step(
+                "reject_closure",
+                self.approver("reject_closure"),
+                note=rng.choice(texts.REJECT_CLOSURE_NOTES),
+            )
             self.wait(72, 240)
             self.visit(settled=(True, True))
         self.wait(*DELAYS["request_closure"][self.level])
         self.request_closure()
         self.wait(*DELAYS["approve_closure"][self.level])
-        self.step("approve_closure", self.approver("approve_closure"), note=rng.choice(texts.APPROVE_CLOSURE_NOTES),
-                  visit_early=[rng.uniform(0, 72) for _i in range(3)])
+        self.step(
+            "approve_closure",
+            self.approver("approve_closure"),
+            note=rng.choice(texts.APPROVE_CLOSURE_NOTES),
+            visit_early=[rng.uniform(0, 72) for _i in range(3)],
+        )
 
     def level_to(self, level: str, action: str) -> None:
         rng = self.rng
         up = list(Level).index(level) < list(Level).index(self.level)  # Level lists red first
-        prefs = {Level.YELLOW: (("O", 85), ("S", 15)), Level.ORANGE: (("O", 45), ("S", 35), ("C", 20)),
-                 Level.RED: (("C", 55), ("B", 30), ("O", 15))}[level]
+        prefs = {
+            Level.YELLOW: (("O", 85), ("S", 15)),
+            Level.ORANGE: (("O", 45), ("S", 35), ("C", 20)),
+            Level.RED: (("C", 55), ("B", 30), ("O", 15)),
+        }[level]
         actor = self.actor(action, *prefs)
         if action == "change_level":
             reasons = [rng.choice(texts.ESCALATION_REASONS if up else texts.DEESCALATION_REASONS)]
         else:
             reasons = self.reasons(level)
-        self.step(action, actor, level=level, reasons=reasons,
-                  lead_leader=self.leader if level == Level.RED else None, plan_frac=rng.uniform(0.3, 0.9))
+        self.step(
+            action,
+            actor,
+            level=level,
+            reasons=reasons,
+            lead_leader=self.leader if level == Level.RED else None,
+            plan_frac=rng.uniform(0.3, 0.9),
+        )
         self.level = level
 
     def visit_round(self, *, contained: bool) -> None:
@@ -644,30 +882,51 @@ class _Path:
             self.wait(interval * (0.4 if i == 1 else 0.5), interval * 0.95, scaled=False)
             last_needed = i >= needed
             p_settled = (0.6 if contained else 0.85) if last_needed else 0.7
-            settled = (True, True) if self.rng.random() < p_settled or i >= needed + 3 else (
-                self.rng.choice([(True, False), (False, True), (False, False)]))
+            settled = (
+                (True, True)
+                if self.rng.random() < p_settled or i >= needed + 3
+                else (self.rng.choice([(True, False), (False, True), (False, False)]))
+            )
             self.visit(settled=settled)
             if last_needed and settled == (True, True):
                 return
 
     def visit(self, *, settled: tuple[bool, bool]) -> None:
         note = self.rng.choice(texts.FOLLOW_UP_NOTES[settled]).format(**self.words)
-        self.step("follow_up", self.actor("follow_up", ("G", 35), ("A", 30), (self.owner, 35)), note=note,
-                  matter_settled=settled[0], grievance_settled=settled[1])
+        self.step(
+            "follow_up",
+            self.actor("follow_up", ("G", 35), ("A", 30), (self.owner, 35)),
+            note=note,
+            matter_settled=settled[0],
+            grievance_settled=settled[1],
+        )
         self.visits += 1
 
     def request_closure(self) -> None:
-        self.step("request_closure", self.actor("request_closure", (self.owner, 85), ("O", 15)),
-                  note=self.rng.choice(texts.REQUEST_CLOSURE_NOTES))
+        self.step(
+            "request_closure",
+            self.actor("request_closure", (self.owner, 85), ("O", 15)),
+            note=self.rng.choice(texts.REQUEST_CLOSURE_NOTES),
+        )
 
     def approver(self, action: str) -> str:
-        prefs = {Level.YELLOW: (("O", 7), ("C", 3)), Level.ORANGE: (("C", 85), ("B", 15)),
-                 Level.RED: (("B", 1),)}[self.level]
+        prefs = {
+            Level.YELLOW: (("O", 7), ("C", 3)),
+            Level.ORANGE: (("C", 85), ("B", 15)),
+            Level.RED: (("B", 1),),
+        }[self.level]
         return self.actor(action, *prefs)
 
 
-def plan_disputes(county: CountyPlan, *, rng: random.Random, today: dt.date, now: dt.datetime,
-                  policies: dict[str, Policy], total: int = TOTAL) -> list[DisputePlan]:
+def plan_disputes(
+    county: CountyPlan,
+    *,
+    rng: random.Random,
+    today: dt.date,
+    now: dt.datetime,
+    policies: dict[str, Policy],
+    total: int = TOTAL,
+) -> list[DisputePlan]:
     """The demo disputes for a county, in memory. `rng` is the step's own stream; `today` anchors them."""
     return _Planner(county, rng, today, now, policies).plan(total)
 
@@ -718,22 +977,53 @@ def _iso(value: dt.datetime | None) -> str | None:
 class Case:
     """One dispute played forward to `now`: the rows to write, as the services would have left them."""
 
-    def __init__(self, plan: DisputePlan, *, now: dt.datetime, policies: dict[str, Policy],
-                 users: dict[str, UserRef], categories: dict[str, int], station_id: int, grid_id: int):
+    def __init__(
+        self,
+        plan: DisputePlan,
+        *,
+        now: dt.datetime,
+        policies: dict[str, Policy],
+        users: dict[str, UserRef],
+        categories: dict[str, int],
+        station_id: int,
+        grid_id: int,
+    ):
         self.plan, self.now, self.policies, self.users = plan, now, policies, users
         self.dispute = Dispute(
-            title=plan.title, category_id=categories[plan.category],
-            subtype_id=categories[plan.subtype] if plan.subtype else None, description=plan.description,
-            grid_id=grid_id, station_id=station_id, began_on=plan.began_on, found_at=plan.found_at,
-            channel=plan.channel, people_involved=plan.people_involved, amount_involved=plan.amount,
+            title=plan.title,
+            category_id=categories[plan.category],
+            subtype_id=categories[plan.subtype] if plan.subtype else None,
+            description=plan.description,
+            grid_id=grid_id,
+            station_id=station_id,
+            began_on=plan.began_on,
+            found_at=plan.found_at,
+            channel=plan.channel,
+            people_involved=plan.people_involved,
+            amount_involved=plan.amount,
         )
-        self.parties = [Party(dispute=self.dispute, role=p.role, name=p.name, id_number=p.id_number, phone=p.phone,
-                              address=p.address, sex=p.sex, birth_date=p.birth_date) for p in plan.parties]
+        self.parties = [
+            Party(
+                dispute=self.dispute,
+                role=p.role,
+                name=p.name,
+                id_number=p.id_number,
+                phone=p.phone,
+                address=p.address,
+                sex=p.sex,
+                birth_date=p.birth_date,
+            )
+            for p in plan.parties
+        ]
         self.events: list[DisputeEvent] = []
         self.tasks: list[Task] = []
-        self.task_created: dict[int, dt.datetime] = {}  # id(task) -> when the services would have made it
+        self.task_created: dict[
+            int, dt.datetime
+        ] = {}  # id(task) -> when the services would have made it
         self.assessments: list[Assessment] = []
-        self.side: list[tuple[dt.datetime, int, Task, str, str]] = []  # task completions between steps
+        self.side: list[
+            tuple[dt.datetime, int, Task, str, str]
+        ] = []  # task completions between steps
         self.follow_ups = 0
         d = self.dispute
         d.owner_id = d.lead_leader_id = None
@@ -753,35 +1043,65 @@ class Case:
     def policy(self) -> Policy:
         return self.policies[self.dispute.level]
 
-    def add_tasks(self, items: list[tuple[str, dt.datetime, UserRef | None]], at: dt.datetime, title: str = "") -> None:
+    def add_tasks(
+        self, items: list[tuple[str, dt.datetime, UserRef | None]], at: dt.datetime, title: str = ""
+    ) -> None:
         for kind, due, assignee in items:
-            task = Task(dispute=self.dispute, kind=kind, title=title, due_at=due,
-                        assignee_id=assignee.pk if assignee else None, level=self.dispute.level)
+            task = Task(
+                dispute=self.dispute,
+                kind=kind,
+                title=title,
+                due_at=due,
+                assignee_id=assignee.pk if assignee else None,
+                level=self.dispute.level,
+            )
             self.tasks.append(task)
             self.task_created[id(task)] = at
 
-    def task_plan(self, start: dt.datetime, *, fresh: bool) -> list[tuple[str, dt.datetime, UserRef | None]]:
+    def task_plan(
+        self, start: dt.datetime, *, fresh: bool
+    ) -> list[tuple[str, dt.datetime, UserRef | None]]:
         """services._task_plan."""
         policy, status, owner = self.policy(), self.dispute.status, self.owner
         early = status in EARLY
         items: list[tuple[str, dt.datetime, UserRef | None]] = []
         if early:
-            items.append((Task.Kind.FIRST_CONTACT, start + dt.timedelta(hours=policy.first_contact_hours), owner))
+            items.append(
+                (
+                    Task.Kind.FIRST_CONTACT,
+                    start + dt.timedelta(hours=policy.first_contact_hours),
+                    owner,
+                )
+            )
         if fresh and status in {S.REGISTERED, S.REOPENED}:
-            items.append((Task.Kind.ASSESSMENT, start + dt.timedelta(hours=policy.assessment_hours), owner))
+            items.append(
+                (Task.Kind.ASSESSMENT, start + dt.timedelta(hours=policy.assessment_hours), owner)
+            )
         if policy.plan_days is not None:
-            items.append((Task.Kind.PLAN, start + dt.timedelta(days=policy.plan_days), self.lead or owner))
+            items.append(
+                (Task.Kind.PLAN, start + dt.timedelta(days=policy.plan_days), self.lead or owner)
+            )
         if early:
-            items.append((Task.Kind.MEDIATION, start + dt.timedelta(days=policy.mediation_days), owner))
+            items.append(
+                (Task.Kind.MEDIATION, start + dt.timedelta(days=policy.mediation_days), owner)
+            )
         if status in AFTER_OUTCOME:
-            items.append((Task.Kind.FOLLOW_UP, start + dt.timedelta(days=policy.visit_interval_days), owner))
+            items.append(
+                (Task.Kind.FOLLOW_UP, start + dt.timedelta(days=policy.visit_interval_days), owner)
+            )
         items.append((Task.Kind.CLOSURE, start + dt.timedelta(days=policy.closure_days), owner))
         return items
 
     def open_tasks(self, kinds: set[str] | None = None) -> list[Task]:
-        return [t for t in self.tasks if t.state == Task.State.OPEN and (kinds is None or t.kind in kinds)]
+        return [
+            t
+            for t in self.tasks
+            if t.state == Task.State.OPEN and (kinds is None or t.kind in kinds)
+        ]
 
-    def complete(self, kinds: set[str], actor: UserRef, at: dt.datetime, *, first_only: bool = False) -> None:
+    def complete(
+        self, kinds: set[str], actor: UserRef, at: dt.datetime, *, first_only: bool = False
+    ) -> None:
         tasks = sorted(self.open_tasks(kinds), key=lambda t: (t.due_at, self.tasks.index(t)))
         for task in tasks[:1] if first_only else tasks:
             task.state, task.completed_at, task.completed_by_id = Task.State.DONE, at, actor.pk
@@ -790,10 +1110,26 @@ class Case:
         for task in self.open_tasks():
             task.state, task.waive_reason = Task.State.WAIVED, reason[:200]
 
-    def event(self, step: Planned, actor: UserRef, from_status: str, changes: dict[str, Any], note: str = "") -> None:
-        self.events.append(DisputeEvent(dispute=self.dispute, at=step.at, actor_id=actor.pk, action=step.action,
-                                        from_status=from_status, to_status=self.dispute.status, changes=changes,
-                                        note=note.strip()))
+    def event(
+        self,
+        step: Planned,
+        actor: UserRef,
+        from_status: str,
+        changes: dict[str, Any],
+        note: str = "",
+    ) -> None:
+        self.events.append(
+            DisputeEvent(
+                dispute=self.dispute,
+                at=step.at,
+                actor_id=actor.pk,
+                action=step.action,
+                from_status=from_status,
+                to_status=self.dispute.status,
+                changes=changes,
+                note=note.strip(),
+            )
+        )
 
     def schedule_plan_task(self, step: Planned, at: dt.datetime) -> None:
         """The leader in charge writes the plan (一事一策) some time before it is due."""
@@ -813,15 +1149,28 @@ class Case:
             task.state, task.completed_at, task.completed_by_id = Task.State.DONE, at, actor.pk
             note = texts.PLAN_DONE_NOTE if what == "plan" else note
             status = self.dispute.status
-            self.events.append(DisputeEvent(
-                dispute=self.dispute, at=at, actor_id=actor.pk, action="task_complete", from_status=status,
-                to_status=status, changes={"task": [None, _TaskRef(task)], "state": [Task.State.OPEN, Task.State.DONE]},
-                note=note))
+            self.events.append(
+                DisputeEvent(
+                    dispute=self.dispute,
+                    at=at,
+                    actor_id=actor.pk,
+                    action="task_complete",
+                    from_status=status,
+                    to_status=status,
+                    changes={
+                        "task": [None, _TaskRef(task)],
+                        "state": [Task.State.OPEN, Task.State.DONE],
+                    },
+                    note=note,
+                )
+            )
 
     # --- the path ---------------------------------------------------------------------------------
 
     def play(self) -> None:
-        steps = self.plan.steps if self.plan.stall_at is None else self.plan.steps[:self.plan.stall_at]
+        steps = (
+            self.plan.steps if self.plan.stall_at is None else self.plan.steps[: self.plan.stall_at]
+        )
         for step in steps:
             if step.at > self.now:
                 break
@@ -840,10 +1189,20 @@ class Case:
         d.registered_by_id = actor.pk
         self.add_tasks(self.task_plan(d.found_at, fresh=True), step.at)
         self.schedule_plan_task(step, step.at)
-        self.event(step, actor, "", {"level": [None, level], "owner": [None, self.owner],
-                                     "parties": [0, len(self.parties)]})
+        self.event(
+            step,
+            actor,
+            "",
+            {
+                "level": [None, level],
+                "owner": [None, self.owner],
+                "parties": [0, len(self.parties)],
+            },
+        )
 
-    def apply_level(self, step: Planned, level: str, leader: UserRef | None, changes: dict[str, Any]) -> None:
+    def apply_level(
+        self, step: Planned, level: str, leader: UserRef | None, changes: dict[str, Any]
+    ) -> None:
         """services._apply_level."""
         d = self.dispute
         policy = self.policies[level]
@@ -860,7 +1219,9 @@ class Case:
             if policy.handling_tier != d.handling_tier:
                 changes["handling_tier"] = [d.handling_tier, policy.handling_tier]
             d.level, d.handling_tier = level, policy.handling_tier
-            self.waive_open(_("Superseded: the level changed to %(level)s.") % {"level": Level(level).label})
+            self.waive_open(
+                _("Superseded: the level changed to %(level)s.") % {"level": Level(level).label}
+            )
             self.add_tasks(self.task_plan(step.at, fresh=False), step.at)
             self.schedule_plan_task(step, step.at)
 
@@ -872,8 +1233,15 @@ class Case:
         # Done before a level change supersedes the open checklist, so they count as done, not waived.
         self.complete({Task.Kind.ASSESSMENT}, actor, step.at)
         self.apply_level(step, level, leader, changes)
-        assessment = Assessment(dispute=d, level=level, score=None, reasons=reasons, instrument_version="judgement",
-                                assessed_by_id=actor.pk, assessed_at=step.at)
+        assessment = Assessment(
+            dispute=d,
+            level=level,
+            score=None,
+            reasons=reasons,
+            instrument_version="judgement",
+            assessed_by_id=actor.pk,
+            assessed_at=step.at,
+        )
         self.assessments.append(assessment)
         changes["assessment"] = [_AssessmentRef(self.assessment), _AssessmentRef(assessment)]
         self.assessment = assessment
@@ -906,16 +1274,26 @@ class Case:
 
     do_reassign = do_assign
 
-    def _simple(self, step: Planned, actor: UserRef, target: str | None, *, extra: dict[str, Any] | None = None,
-                done: set[str] | None = None, first_only: bool = False) -> dict[str, Any]:
+    def _simple(
+        self,
+        step: Planned,
+        actor: UserRef,
+        target: str | None,
+        *,
+        extra: dict[str, Any] | None = None,
+        done: set[str] | None = None,
+        first_only: bool = False,
+    ) -> dict[str, Any]:
         """services._simple."""
         d = self.dispute
         changes: dict[str, Any] = {}
         for name, value in (extra or {}).items():
             current = getattr(d, name)
             if current != value:
-                changes[name] = [_iso(current) if name == "closed_at" else current,
-                                 _iso(value) if name == "closed_at" else value]
+                changes[name] = [
+                    _iso(current) if name == "closed_at" else current,
+                    _iso(value) if name == "closed_at" else value,
+                ]
                 setattr(d, name, value)
         old = d.status
         if target and target != old:
@@ -930,10 +1308,16 @@ class Case:
         self._simple(step, actor, S.MEDIATING, done={Task.Kind.FIRST_CONTACT, Task.Kind.MEDIATION})
 
     def do_record_outcome(self, step: Planned, actor: UserRef) -> None:
-        self._simple(step, actor, step.params["outcome"],
-                     extra={"outcome_note": step.params["note"].strip(),
-                            "transferred_to": step.params["transferred_to"].strip()},
-                     done={Task.Kind.FIRST_CONTACT, Task.Kind.MEDIATION})
+        self._simple(
+            step,
+            actor,
+            step.params["outcome"],
+            extra={
+                "outcome_note": step.params["note"].strip(),
+                "transferred_to": step.params["transferred_to"].strip(),
+            },
+            done={Task.Kind.FIRST_CONTACT, Task.Kind.MEDIATION},
+        )
         interval = dt.timedelta(days=self.policy().visit_interval_days)
         self.add_tasks([(Task.Kind.FOLLOW_UP, step.at + interval, self.owner)], step.at)
 
@@ -941,12 +1325,24 @@ class Case:
         matter, grievance = step.params["matter_settled"], step.params["grievance_settled"]
         self._simple(step, actor, S.FOLLOWING_UP, done={Task.Kind.FOLLOW_UP}, first_only=True)
         event = self.events[-1]
-        event.changes = {**event.changes, "matter_settled": [None, matter], "grievance_settled": [None, grievance]}
+        event.changes = {
+            **event.changes,
+            "matter_settled": [None, matter],
+            "grievance_settled": [None, grievance],
+        }
         self.follow_ups += 1
         policy = self.policy()
         if self.follow_ups < policy.visits_after_outcome or not (matter and grievance):
-            self.add_tasks([(Task.Kind.FOLLOW_UP, step.at + dt.timedelta(days=policy.visit_interval_days),
-                             self.owner)], step.at)
+            self.add_tasks(
+                [
+                    (
+                        Task.Kind.FOLLOW_UP,
+                        step.at + dt.timedelta(days=policy.visit_interval_days),
+                        self.owner,
+                    )
+                ],
+                step.at,
+            )
 
     def do_request_closure(self, step: Planned, actor: UserRef) -> None:
         self._simple(step, actor, S.CLOSURE_REQUESTED)
@@ -955,17 +1351,39 @@ class Case:
         self._simple(step, actor, S.CLOSED, extra={"closed_at": step.at}, done={Task.Kind.CLOSURE})
         self.waive_open(_("No longer due: the case was closed."))
         if self.dispute.level == Level.RED:  # visited monthly for three months after closure
-            visits = [(Task.Kind.FOLLOW_UP, step.at + dt.timedelta(days=30 * n), self.owner) for n in (1, 2, 3)]
+            visits = [
+                (Task.Kind.FOLLOW_UP, step.at + dt.timedelta(days=30 * n), self.owner)
+                for n in (1, 2, 3)
+            ]
             self.add_tasks(visits, step.at)
-            for k, (task, early) in enumerate(zip(self.tasks[-3:], step.params["visit_early"], strict=True), start=1):
+            for k, (task, early) in enumerate(
+                zip(self.tasks[-3:], step.params["visit_early"], strict=True), start=1
+            ):
                 done = self.before(task.due_at, task.due_at - dt.timedelta(hours=early))
-                self.side.append((done, len(self.side), task, "visit", texts.AFTER_CLOSURE_VISIT_NOTE.format(k=k)))
+                self.side.append(
+                    (
+                        done,
+                        len(self.side),
+                        task,
+                        "visit",
+                        texts.AFTER_CLOSURE_VISIT_NOTE.format(k=k),
+                    )
+                )
 
     def do_reject_closure(self, step: Planned, actor: UserRef) -> None:
         note = step.params["note"]
         self._simple(step, actor, S.FOLLOWING_UP)
-        self.add_tasks([(Task.Kind.FOLLOW_UP, step.at + dt.timedelta(days=self.policy().visit_interval_days),
-                         self.owner)], step.at, title=_("Closure rejected: %(reason)s") % {"reason": note.strip()[:80]})
+        self.add_tasks(
+            [
+                (
+                    Task.Kind.FOLLOW_UP,
+                    step.at + dt.timedelta(days=self.policy().visit_interval_days),
+                    self.owner,
+                )
+            ],
+            step.at,
+            title=_("Closure rejected: %(reason)s") % {"reason": note.strip()[:80]},
+        )
 
     def do_reopen(self, step: Planned, actor: UserRef) -> None:
         self._simple(step, actor, S.REOPENED, extra={"closed_at": None})
@@ -1002,7 +1420,7 @@ def _set_columns(model: type, rows: list[tuple[int, dict[str, Any]]]) -> None:
     params = [[adapt(c, values[c]) for c in columns] + [pk] for pk, values in rows]
     with connection.cursor() as cursor:
         for i in range(0, len(params), 2000):
-            cursor.executemany(sql, params[i:i + 2000])
+            cursor.executemany(sql, params[i : i + 2000])
 
 
 def run_disputes(ctx: DemoContext) -> None:
@@ -1011,19 +1429,43 @@ def run_disputes(ctx: DemoContext) -> None:
         return
     now = timezone.now()
     policies = {row.level: Policy.of(row) for row in LevelPolicy.objects.all()}
-    users = {username: UserRef(pk, display_name or username) for pk, username, display_name in
-             User.objects.filter(scope_unit__path__startswith=_BUREAU_PATH).values_list("pk", "username", "display_name")}
-    units = dict(Unit.objects.filter(path__startswith=_BUREAU_PATH, kind__in=[UnitKind.STATION, UnitKind.GRID])
-                 .values_list("code", "pk"))
+    users = {
+        username: UserRef(pk, display_name or username)
+        for pk, username, display_name in User.objects.filter(
+            scope_unit__path__startswith=_BUREAU_PATH
+        ).values_list("pk", "username", "display_name")
+    }
+    units = dict(
+        Unit.objects.filter(
+            path__startswith=_BUREAU_PATH, kind__in=[UnitKind.STATION, UnitKind.GRID]
+        ).values_list("code", "pk")
+    )
     categories = dict(Category.objects.values_list("code", "pk"))
     with translation.override("zh-hans"):
-        plans = plan_disputes(ctx.plan, rng=ctx.rng("disputes"), today=timezone.localdate(now), now=now,
-                              policies=policies)
-        cases = [Case(p, now=now, policies=policies, users=users, categories=categories,
-                      station_id=units[p.place.station], grid_id=units[p.place.grid]) for p in plans]
+        plans = plan_disputes(
+            ctx.plan,
+            rng=ctx.rng("disputes"),
+            today=timezone.localdate(now),
+            now=now,
+            policies=policies,
+        )
+        cases = [
+            Case(
+                p,
+                now=now,
+                policies=policies,
+                users=users,
+                categories=categories,
+                station_id=units[p.place.station],
+                grid_id=units[p.place.grid],
+            )
+            for p in plans
+        ]
 
     # Case numbers in the order the cases were found, per station and year, after any already issued.
-    sequences = {(s.unit_id, s.year): s for s in CaseSequence.objects.filter(unit_id__in=set(units.values()))}
+    sequences = {
+        (s.unit_id, s.year): s for s in CaseSequence.objects.filter(unit_id__in=set(units.values()))
+    }
     last: dict[tuple[int, int], int] = {key: s.last for key, s in sequences.items()}
     for case in sorted(cases, key=lambda c: (c.plan.found_at, c.plan.index)):
         d = case.dispute
@@ -1043,10 +1485,23 @@ def run_disputes(ctx: DemoContext) -> None:
     DisputeEvent.objects.bulk_create(events, batch_size=_BATCH)
     # What bulk_create cannot write: the assessment in force (it needed the cases' keys first) and the
     # times the services would have stamped (auto_now_add / auto_now).
-    _set_columns(Dispute, [(c.dispute.pk, {"assessment": c.assessment.pk if c.assessment else None,
-                                           "created_at": c.events[0].at, "updated_at": c.events[-1].at})
-                           for c in cases])
-    _set_columns(Task, [(t.pk, {"created_at": c.task_created[id(t)]}) for c in cases for t in c.tasks])
+    _set_columns(
+        Dispute,
+        [
+            (
+                c.dispute.pk,
+                {
+                    "assessment": c.assessment.pk if c.assessment else None,
+                    "created_at": c.events[0].at,
+                    "updated_at": c.events[-1].at,
+                },
+            )
+            for c in cases
+        ],
+    )
+    _set_columns(
+        Task, [(t.pk, {"created_at": c.task_created[id(t)]}) for c in cases for t in c.tasks]
+    )
 
     new_sequences, changed = [], []
     for (unit_id, year), n in last.items():
@@ -1078,13 +1533,18 @@ def count_disputes(ctx: DemoContext) -> Section:
     totals = {
         "disputes": disputes.count(),
         "parties": Party.objects.filter(dispute__station__path__startswith=_BUREAU_PATH).count(),
-        "events": DisputeEvent.objects.filter(dispute__station__path__startswith=_BUREAU_PATH).count(),
+        "events": DisputeEvent.objects.filter(
+            dispute__station__path__startswith=_BUREAU_PATH
+        ).count(),
         "tasks": Task.objects.filter(dispute__station__path__startswith=_BUREAU_PATH).count(),
     }
-    return Section(bilingual("矛盾纠纷台账", _("Dispute ledger")), [
-        CountRow(key, bilingual(zh, label), totals[key], ctx.created[f"disputes.{key}"])
-        for key, (zh, label) in COUNT_LABELS.items()
-    ])
+    return Section(
+        bilingual("矛盾纠纷台账", _("Dispute ledger")),
+        [
+            CountRow(key, bilingual(zh, label), totals[key], ctx.created[f"disputes.{key}"])
+            for key, (zh, label) in COUNT_LABELS.items()
+        ],
+    )
 
 
 DISPUTES = Step("disputes", run_disputes, count_disputes)

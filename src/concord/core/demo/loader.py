@@ -59,24 +59,43 @@ def load_demo(*, seed: int = county.DEFAULT_SEED, steps: list[Step] | None = Non
         created = {key: n for key, n in sorted(ctx.created.items()) if n}
         bureau = Unit.objects.get(code=county.BUREAU_CODE)
         if created:
-            audit_record(actor=None, action="demo.load", target=bureau, unit=bureau,
-                         data={"seed": seed, "created": created})
+            audit_record(
+                actor=None,
+                action="demo.load",
+                target=bureau,
+                unit=bureau,
+                data={"seed": seed, "created": created},
+            )
         sections = [step.count(ctx) for step in steps]
         accounts = _accounts(ctx)
     return DemoReport(
-        seed=seed, bureau_code=bureau.code, bureau_name=bureau.name, sections=sections,
-        accounts=accounts, password=county.DEMO_PASSWORD, seconds=time.monotonic() - started,
+        seed=seed,
+        bureau_code=bureau.code,
+        bureau_name=bureau.name,
+        sections=sections,
+        accounts=accounts,
+        password=county.DEMO_PASSWORD,
+        seconds=time.monotonic() - started,
     )
 
 
 def _accounts(ctx: DemoContext) -> list[Account]:
     examples = county.example_accounts(ctx.plan)
-    users = {u.username: u for u in User.objects.filter(username__in=[e.username for e in examples])
-             .select_related("scope_unit")}
+    users = {
+        u.username: u
+        for u in User.objects.filter(username__in=[e.username for e in examples]).select_related(
+            "scope_unit"
+        )
+    }
     return [
-        Account(username=u.username, role=bilingual(county.ROLE_ZH[u.role], Role(u.role).label),
-                display_name=u.display_name, unit_name=u.scope_unit.name if u.scope_unit else "")
-        for e in examples if (u := users.get(e.username)) is not None
+        Account(
+            username=u.username,
+            role=bilingual(county.ROLE_ZH[u.role], Role(u.role).label),
+            display_name=u.display_name,
+            unit_name=u.scope_unit.name if u.scope_unit else "",
+        )
+        for e in examples
+        if (u := users.get(e.username)) is not None
     ]
 
 
@@ -91,8 +110,8 @@ def _pad(text: str, width: int) -> str:
 def render_report(report: DemoReport) -> str:
     """The report as a plain-text table for a terminal."""
     lines = [
-        _("Demo county: %(name)s (%(code)s), seed %(seed)s") % {
-            "name": report.bureau_name, "code": report.bureau_code, "seed": report.seed},
+        _("Demo county: %(name)s (%(code)s), seed %(seed)s")
+        % {"name": report.bureau_name, "code": report.bureau_code, "seed": report.seed},
         "",
     ]
     labels = [row.label for s in report.sections for row in s.rows]
@@ -105,7 +124,8 @@ def render_report(report: DemoReport) -> str:
             lines.append(f"  {_pad(row.label, first - 2)}{row.total:>10}  {row.created:>12}")
     lines += [
         "",
-        _("Created %(created)s rows in %(seconds).1f s.") % {"created": report.created, "seconds": report.seconds},
+        _("Created %(created)s rows in %(seconds).1f s.")
+        % {"created": report.created, "seconds": report.seconds},
         "",
         _("Password for every demo account: %(password)s") % {"password": report.password},
         _("One account per role:"),
@@ -114,5 +134,7 @@ def render_report(report: DemoReport) -> str:
     width_role = max((_width(a.role) for a in report.accounts), default=0) + 2
     width_name = max((_width(a.display_name) for a in report.accounts), default=0) + 2
     for a in report.accounts:
-        lines.append(f"  {a.username:<{width_user}}{_pad(a.role, width_role)}{_pad(a.display_name, width_name)}{a.unit_name}")
+        lines.append(
+            f"  {a.username:<{width_user}}{_pad(a.role, width_role)}{_pad(a.display_name, width_name)}{a.unit_name}"
+        )
     return "\n".join(lines)

@@ -6,211 +6,643 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('people', '0001_initial'),
-        ('territory', '0002_parent_kind_trigger'),
+        ("people", "0001_initial"),
+        ("territory", "0002_parent_kind_trigger"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='LevelPolicy',
+            name="LevelPolicy",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('level', models.CharField(choices=[('red', 'Red (major)'), ('orange', 'Orange (serious)'), ('yellow', 'Yellow (general)')], max_length=8, unique=True, verbose_name='level')),
-                ('handling_tier', models.CharField(choices=[('village', 'Village tier'), ('station', 'Station tier'), ('bureau', 'Bureau tier')], max_length=8, verbose_name='handling tier')),
-                ('first_contact_hours', models.PositiveIntegerField(verbose_name='first contact within (hours)')),
-                ('assessment_hours', models.PositiveIntegerField(verbose_name='assessment within (hours)')),
-                ('plan_days', models.PositiveIntegerField(blank=True, null=True, verbose_name='written plan within (days)')),
-                ('mediation_days', models.PositiveIntegerField(verbose_name='mediation started within (days)')),
-                ('visit_interval_days', models.PositiveIntegerField(verbose_name='follow-up visit every (days)')),
-                ('visits_after_outcome', models.PositiveIntegerField(verbose_name='follow-up visits required before closure')),
-                ('closure_days', models.PositiveIntegerField(verbose_name='closure within (days)')),
-                ('closure_approver_role', models.CharField(max_length=32, verbose_name='closure approved by')),
-                ('needs_lead_leader', models.BooleanField(default=False, verbose_name='a named leader owns it (包案)')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "level",
+                    models.CharField(
+                        choices=[
+                            ("red", "Red (major)"),
+                            ("orange", "Orange (serious)"),
+                            ("yellow", "Yellow (general)"),
+                        ],
+                        max_length=8,
+                        unique=True,
+                        verbose_name="level",
+                    ),
+                ),
+                (
+                    "handling_tier",
+                    models.CharField(
+                        choices=[
+                            ("village", "Village tier"),
+                            ("station", "Station tier"),
+                            ("bureau", "Bureau tier"),
+                        ],
+                        max_length=8,
+                        verbose_name="handling tier",
+                    ),
+                ),
+                (
+                    "first_contact_hours",
+                    models.PositiveIntegerField(verbose_name="first contact within (hours)"),
+                ),
+                (
+                    "assessment_hours",
+                    models.PositiveIntegerField(verbose_name="assessment within (hours)"),
+                ),
+                (
+                    "plan_days",
+                    models.PositiveIntegerField(
+                        blank=True, null=True, verbose_name="written plan within (days)"
+                    ),
+                ),
+                (
+                    "mediation_days",
+                    models.PositiveIntegerField(verbose_name="mediation started within (days)"),
+                ),
+                (
+                    "visit_interval_days",
+                    models.PositiveIntegerField(verbose_name="follow-up visit every (days)"),
+                ),
+                (
+                    "visits_after_outcome",
+                    models.PositiveIntegerField(
+                        verbose_name="follow-up visits required before closure"
+                    ),
+                ),
+                ("closure_days", models.PositiveIntegerField(verbose_name="closure within (days)")),
+                (
+                    "closure_approver_role",
+                    models.CharField(max_length=32, verbose_name="closure approved by"),
+                ),
+                (
+                    "needs_lead_leader",
+                    models.BooleanField(
+                        default=False, verbose_name="a named leader owns it (包案)"
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'level policy',
-                'verbose_name_plural': 'level policies',
+                "verbose_name": "level policy",
+                "verbose_name_plural": "level policies",
             },
         ),
         migrations.CreateModel(
-            name='Assessment',
+            name="Assessment",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('level', models.CharField(choices=[('red', 'Red (major)'), ('orange', 'Orange (serious)'), ('yellow', 'Yellow (general)')], max_length=8, verbose_name='risk level')),
-                ('score', models.FloatField(blank=True, null=True, verbose_name='score')),
-                ('reasons', models.JSONField(default=list, verbose_name='reasons')),
-                ('instrument_version', models.CharField(default='judgement', max_length=32, verbose_name='instrument version')),
-                ('assessed_at', models.DateTimeField(verbose_name='assessed at')),
-                ('assessed_by', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "level",
+                    models.CharField(
+                        choices=[
+                            ("red", "Red (major)"),
+                            ("orange", "Orange (serious)"),
+                            ("yellow", "Yellow (general)"),
+                        ],
+                        max_length=8,
+                        verbose_name="risk level",
+                    ),
+                ),
+                ("score", models.FloatField(blank=True, null=True, verbose_name="score")),
+                ("reasons", models.JSONField(default=list, verbose_name="reasons")),
+                (
+                    "instrument_version",
+                    models.CharField(
+                        default="judgement", max_length=32, verbose_name="instrument version"
+                    ),
+                ),
+                ("assessed_at", models.DateTimeField(verbose_name="assessed at")),
+                (
+                    "assessed_by",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'risk assessment',
-                'verbose_name_plural': 'risk assessments',
-                'ordering': ['-assessed_at', '-id'],
+                "verbose_name": "risk assessment",
+                "verbose_name_plural": "risk assessments",
+                "ordering": ["-assessed_at", "-id"],
             },
         ),
         migrations.CreateModel(
-            name='Category',
+            name="Category",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('code', models.CharField(max_length=32, unique=True, verbose_name='code')),
-                ('name', models.CharField(max_length=50, verbose_name='Chinese name')),
-                ('name_en', models.CharField(max_length=80, verbose_name='English name')),
-                ('sort_order', models.PositiveSmallIntegerField(default=0)),
-                ('is_active', models.BooleanField(default=True, verbose_name='active')),
-                ('parent', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='subtypes', to='disputes.category')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("code", models.CharField(max_length=32, unique=True, verbose_name="code")),
+                ("name", models.CharField(max_length=50, verbose_name="Chinese name")),
+                ("name_en", models.CharField(max_length=80, verbose_name="English name")),
+                ("sort_order", models.PositiveSmallIntegerField(default=0)),
+                ("is_active", models.BooleanField(default=True, verbose_name="active")),
+                (
+                    "parent",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="subtypes",
+                        to="disputes.category",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'category',
-                'verbose_name_plural': 'categories',
-                'ordering': ['sort_order', 'code'],
+                "verbose_name": "category",
+                "verbose_name_plural": "categories",
+                "ordering": ["sort_order", "code"],
             },
         ),
         migrations.CreateModel(
-            name='Dispute',
+            name="Dispute",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('case_number', models.CharField(editable=False, max_length=40, unique=True, verbose_name='case number')),
-                ('title', models.CharField(max_length=120, verbose_name='title')),
-                ('description', models.TextField(blank=True, verbose_name='description')),
-                ('began_on', models.DateField(blank=True, null=True, verbose_name='began on')),
-                ('found_at', models.DateTimeField(verbose_name='found at')),
-                ('channel', models.CharField(choices=[('police_call', 'Police call (110)'), ('grid_report', 'Grid worker report'), ('patrol_visit', 'Patrol visit'), ('hotline', '12345 hotline'), ('walk_in', 'Walk-in'), ('petition', 'Petition'), ('referral', 'Referral'), ('campaign', 'Screening campaign'), ('ledger_import', 'Ledger import'), ('api', 'External system')], max_length=16, verbose_name='channel')),
-                ('people_involved', models.PositiveIntegerField(default=2, verbose_name='people involved')),
-                ('amount_involved', models.DecimalField(blank=True, decimal_places=2, max_digits=14, null=True, verbose_name='amount involved (yuan)')),
-                ('level', models.CharField(choices=[('red', 'Red (major)'), ('orange', 'Orange (serious)'), ('yellow', 'Yellow (general)')], default='yellow', max_length=8, verbose_name='risk level')),
-                ('status', models.CharField(choices=[('registered', 'Registered'), ('assessed', 'Assessed'), ('assigned', 'Assigned'), ('mediating', 'Mediating'), ('resolved', 'Resolved'), ('contained', 'Contained'), ('transferred', 'Transferred'), ('following_up', 'Following up'), ('closure_requested', 'Closure requested'), ('closed', 'Closed'), ('reopened', 'Reopened')], default='registered', max_length=20, verbose_name='status')),
-                ('handling_tier', models.CharField(choices=[('village', 'Village tier'), ('station', 'Station tier'), ('bureau', 'Bureau tier')], max_length=8, verbose_name='handling tier')),
-                ('outcome_note', models.TextField(blank=True, verbose_name='outcome')),
-                ('transferred_to', models.CharField(blank=True, max_length=100, verbose_name='transferred to')),
-                ('closed_at', models.DateTimeField(blank=True, null=True, verbose_name='closed at')),
-                ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='registered at')),
-                ('updated_at', models.DateTimeField(auto_now=True, verbose_name='updated at')),
-                ('version', models.PositiveIntegerField(default=1, verbose_name='version')),
-                ('assessment', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='disputes.assessment', verbose_name='assessment')),
-                ('category', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='disputes.category', verbose_name='category')),
-                ('grid', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='disputes', to='territory.unit', verbose_name='grid')),
-                ('lead_leader', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='led_disputes', to=settings.AUTH_USER_MODEL, verbose_name='leader in charge (包案领导)')),
-                ('owner', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='owned_disputes', to=settings.AUTH_USER_MODEL, verbose_name='owner')),
-                ('registered_by', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='registered by')),
-                ('station', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='territory.unit', verbose_name='station')),
-                ('subtype', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='disputes.category', verbose_name='sub-type')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "case_number",
+                    models.CharField(
+                        editable=False, max_length=40, unique=True, verbose_name="case number"
+                    ),
+                ),
+                ("title", models.CharField(max_length=120, verbose_name="title")),
+                ("description", models.TextField(blank=True, verbose_name="description")),
+                ("began_on", models.DateField(blank=True, null=True, verbose_name="began on")),
+                ("found_at", models.DateTimeField(verbose_name="found at")),
+                (
+                    "channel",
+                    models.CharField(
+                        choices=[
+                            ("police_call", "Police call (110)"),
+                            ("grid_report", "Grid worker report"),
+                            ("patrol_visit", "Patrol visit"),
+                            ("hotline", "12345 hotline"),
+                            ("walk_in", "Walk-in"),
+                            ("petition", "Petition"),
+                            ("referral", "Referral"),
+                            ("campaign", "Screening campaign"),
+                            ("ledger_import", "Ledger import"),
+                            ("api", "External system"),
+                        ],
+                        max_length=16,
+                        verbose_name="channel",
+                    ),
+                ),
+                (
+                    "people_involved",
+                    models.PositiveIntegerField(default=2, verbose_name="people involved"),
+                ),
+                (
+                    "amount_involved",
+                    models.DecimalField(
+                        blank=True,
+                        decimal_places=2,
+                        max_digits=14,
+                        null=True,
+                        verbose_name="amount involved (yuan)",
+                    ),
+                ),
+                (
+                    "level",
+                    models.CharField(
+                        choices=[
+                            ("red", "Red (major)"),
+                            ("orange", "Orange (serious)"),
+                            ("yellow", "Yellow (general)"),
+                        ],
+                        default="yellow",
+                        max_length=8,
+                        verbose_name="risk level",
+                    ),
+                ),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("registered", "Registered"),
+                            ("assessed", "Assessed"),
+                            ("assigned", "Assigned"),
+                            ("mediating", "Mediating"),
+                            ("resolved", "Resolved"),
+                            ("contained", "Contained"),
+                            ("transferred", "Transferred"),
+                            ("following_up", "Following up"),
+                            ("closure_requested", "Closure requested"),
+                            ("closed", "Closed"),
+                            ("reopened", "Reopened"),
+                        ],
+                        default="registered",
+                        max_length=20,
+                        verbose_name="status",
+                    ),
+                ),
+                (
+                    "handling_tier",
+                    models.CharField(
+                        choices=[
+                            ("village", "Village tier"),
+                            ("station", "Station tier"),
+                            ("bureau", "Bureau tier"),
+                        ],
+                        max_length=8,
+                        verbose_name="handling tier",
+                    ),
+                ),
+                ("outcome_note", models.TextField(blank=True, verbose_name="outcome")),
+                (
+                    "transferred_to",
+                    models.CharField(blank=True, max_length=100, verbose_name="transferred to"),
+                ),
+                (
+                    "closed_at",
+                    models.DateTimeField(blank=True, null=True, verbose_name="closed at"),
+                ),
+                (
+                    "created_at",
+                    models.DateTimeField(auto_now_add=True, verbose_name="registered at"),
+                ),
+                ("updated_at", models.DateTimeField(auto_now=True, verbose_name="updated at")),
+                ("version", models.PositiveIntegerField(default=1, verbose_name="version")),
+                (
+                    "assessment",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="disputes.assessment",
+                        verbose_name="assessment",
+                    ),
+                ),
+                (
+                    "category",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="disputes.category",
+                        verbose_name="category",
+                    ),
+                ),
+                (
+                    "grid",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="disputes",
+                        to="territory.unit",
+                        verbose_name="grid",
+                    ),
+                ),
+                (
+                    "lead_leader",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="led_disputes",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="leader in charge (包案领导)",
+                    ),
+                ),
+                (
+                    "owner",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="owned_disputes",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="owner",
+                    ),
+                ),
+                (
+                    "registered_by",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="registered by",
+                    ),
+                ),
+                (
+                    "station",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="territory.unit",
+                        verbose_name="station",
+                    ),
+                ),
+                (
+                    "subtype",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="disputes.category",
+                        verbose_name="sub-type",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'dispute',
-                'verbose_name_plural': 'disputes',
-                'ordering': ['-found_at', '-id'],
+                "verbose_name": "dispute",
+                "verbose_name_plural": "disputes",
+                "ordering": ["-found_at", "-id"],
             },
         ),
         migrations.AddField(
-            model_name='assessment',
-            name='dispute',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='assessments', to='disputes.dispute'),
+            model_name="assessment",
+            name="dispute",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.CASCADE,
+                related_name="assessments",
+                to="disputes.dispute",
+            ),
         ),
         migrations.CreateModel(
-            name='DisputeEvent',
+            name="DisputeEvent",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('at', models.DateTimeField(db_index=True, verbose_name='time')),
-                ('action', models.CharField(max_length=32, verbose_name='action')),
-                ('from_status', models.CharField(blank=True, max_length=20, verbose_name='from')),
-                ('to_status', models.CharField(blank=True, max_length=20, verbose_name='to')),
-                ('changes', models.JSONField(blank=True, default=dict, verbose_name='changes')),
-                ('note', models.TextField(blank=True, verbose_name='note')),
-                ('actor', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='by')),
-                ('dispute', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='events', to='disputes.dispute')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("at", models.DateTimeField(db_index=True, verbose_name="time")),
+                ("action", models.CharField(max_length=32, verbose_name="action")),
+                ("from_status", models.CharField(blank=True, max_length=20, verbose_name="from")),
+                ("to_status", models.CharField(blank=True, max_length=20, verbose_name="to")),
+                ("changes", models.JSONField(blank=True, default=dict, verbose_name="changes")),
+                ("note", models.TextField(blank=True, verbose_name="note")),
+                (
+                    "actor",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="by",
+                    ),
+                ),
+                (
+                    "dispute",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="events",
+                        to="disputes.dispute",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'dispute event',
-                'verbose_name_plural': 'dispute events',
-                'ordering': ['at', 'id'],
+                "verbose_name": "dispute event",
+                "verbose_name_plural": "dispute events",
+                "ordering": ["at", "id"],
             },
         ),
         migrations.CreateModel(
-            name='Party',
+            name="Party",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('role', models.CharField(choices=[('applicant', 'Applicant'), ('respondent', 'Respondent'), ('other', 'Other party')], default='applicant', max_length=16, verbose_name='role')),
-                ('name', models.CharField(max_length=50, verbose_name='name')),
-                ('id_number', models.CharField(blank=True, max_length=18, verbose_name='ID number')),
-                ('phone', models.CharField(blank=True, max_length=32, verbose_name='phone')),
-                ('address', models.CharField(blank=True, max_length=200, verbose_name='address')),
-                ('sex', models.CharField(blank=True, choices=[('M', 'Male'), ('F', 'Female')], max_length=1, verbose_name='sex')),
-                ('birth_date', models.DateField(blank=True, null=True, verbose_name='birth date')),
-                ('dispute', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='parties', to='disputes.dispute')),
-                ('person', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='party_records', to='people.person', verbose_name='linked person')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "role",
+                    models.CharField(
+                        choices=[
+                            ("applicant", "Applicant"),
+                            ("respondent", "Respondent"),
+                            ("other", "Other party"),
+                        ],
+                        default="applicant",
+                        max_length=16,
+                        verbose_name="role",
+                    ),
+                ),
+                ("name", models.CharField(max_length=50, verbose_name="name")),
+                (
+                    "id_number",
+                    models.CharField(blank=True, max_length=18, verbose_name="ID number"),
+                ),
+                ("phone", models.CharField(blank=True, max_length=32, verbose_name="phone")),
+                ("address", models.CharField(blank=True, max_length=200, verbose_name="address")),
+                (
+                    "sex",
+                    models.CharField(
+                        blank=True,
+                        choices=[("M", "Male"), ("F", "Female")],
+                        max_length=1,
+                        verbose_name="sex",
+                    ),
+                ),
+                ("birth_date", models.DateField(blank=True, null=True, verbose_name="birth date")),
+                (
+                    "dispute",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="parties",
+                        to="disputes.dispute",
+                    ),
+                ),
+                (
+                    "person",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="party_records",
+                        to="people.person",
+                        verbose_name="linked person",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'party',
-                'verbose_name_plural': 'parties',
-                'ordering': ['dispute', 'id'],
+                "verbose_name": "party",
+                "verbose_name_plural": "parties",
+                "ordering": ["dispute", "id"],
             },
         ),
         migrations.CreateModel(
-            name='Task',
+            name="Task",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(choices=[('first_contact', 'First contact with the parties'), ('assessment', 'Risk assessment'), ('plan', 'Written plan (一事一策)'), ('mediation', 'Start mediation'), ('follow_up', 'Follow-up visit'), ('closure', 'Closure'), ('other', 'Other')], max_length=16, verbose_name='kind')),
-                ('title', models.CharField(blank=True, max_length=120, verbose_name='title')),
-                ('due_at', models.DateTimeField(db_index=True, verbose_name='due')),
-                ('state', models.CharField(choices=[('open', 'Open'), ('done', 'Done'), ('waived', 'Waived')], default='open', max_length=8, verbose_name='state')),
-                ('level', models.CharField(choices=[('red', 'Red (major)'), ('orange', 'Orange (serious)'), ('yellow', 'Yellow (general)')], max_length=8, verbose_name='set by level')),
-                ('completed_at', models.DateTimeField(blank=True, null=True, verbose_name='completed at')),
-                ('waive_reason', models.CharField(blank=True, max_length=200, verbose_name='reason waived')),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('assignee', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='tasks', to=settings.AUTH_USER_MODEL, verbose_name='assignee')),
-                ('completed_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('dispute', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='tasks', to='disputes.dispute')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("first_contact", "First contact with the parties"),
+                            ("assessment", "Risk assessment"),
+                            ("plan", "Written plan (一事一策)"),
+                            ("mediation", "Start mediation"),
+                            ("follow_up", "Follow-up visit"),
+                            ("closure", "Closure"),
+                            ("other", "Other"),
+                        ],
+                        max_length=16,
+                        verbose_name="kind",
+                    ),
+                ),
+                ("title", models.CharField(blank=True, max_length=120, verbose_name="title")),
+                ("due_at", models.DateTimeField(db_index=True, verbose_name="due")),
+                (
+                    "state",
+                    models.CharField(
+                        choices=[("open", "Open"), ("done", "Done"), ("waived", "Waived")],
+                        default="open",
+                        max_length=8,
+                        verbose_name="state",
+                    ),
+                ),
+                (
+                    "level",
+                    models.CharField(
+                        choices=[
+                            ("red", "Red (major)"),
+                            ("orange", "Orange (serious)"),
+                            ("yellow", "Yellow (general)"),
+                        ],
+                        max_length=8,
+                        verbose_name="set by level",
+                    ),
+                ),
+                (
+                    "completed_at",
+                    models.DateTimeField(blank=True, null=True, verbose_name="completed at"),
+                ),
+                (
+                    "waive_reason",
+                    models.CharField(blank=True, max_length=200, verbose_name="reason waived"),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "assignee",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="tasks",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="assignee",
+                    ),
+                ),
+                (
+                    "completed_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "dispute",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="tasks",
+                        to="disputes.dispute",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'task',
-                'verbose_name_plural': 'tasks',
-                'ordering': ['due_at', 'id'],
+                "verbose_name": "task",
+                "verbose_name_plural": "tasks",
+                "ordering": ["due_at", "id"],
             },
         ),
         migrations.CreateModel(
-            name='CaseSequence',
+            name="CaseSequence",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('year', models.PositiveSmallIntegerField()),
-                ('last', models.PositiveIntegerField(default=0)),
-                ('unit', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='territory.unit')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("year", models.PositiveSmallIntegerField()),
+                ("last", models.PositiveIntegerField(default=0)),
+                (
+                    "unit",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="territory.unit",
+                    ),
+                ),
             ],
             options={
-                'constraints': [models.UniqueConstraint(fields=('unit', 'year'), name='disputes_casesequence_unique')],
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("unit", "year"), name="disputes_casesequence_unique"
+                    )
+                ],
             },
         ),
         migrations.AddIndex(
-            model_name='dispute',
-            index=models.Index(fields=['station', 'status', 'level'], name='disputes_di_station_42c8e5_idx'),
+            model_name="dispute",
+            index=models.Index(
+                fields=["station", "status", "level"], name="disputes_di_station_42c8e5_idx"
+            ),
         ),
         migrations.AddIndex(
-            model_name='dispute',
-            index=models.Index(fields=['status', 'level'], name='disputes_di_status_7c2493_idx'),
+            model_name="dispute",
+            index=models.Index(fields=["status", "level"], name="disputes_di_status_7c2493_idx"),
         ),
         migrations.AddIndex(
-            model_name='dispute',
-            index=models.Index(fields=['category', 'status'], name='disputes_di_categor_be33b1_idx'),
+            model_name="dispute",
+            index=models.Index(
+                fields=["category", "status"], name="disputes_di_categor_be33b1_idx"
+            ),
         ),
         migrations.AddIndex(
-            model_name='dispute',
-            index=models.Index(fields=['-found_at'], name='disputes_di_found_a_e5ec25_idx'),
+            model_name="dispute",
+            index=models.Index(fields=["-found_at"], name="disputes_di_found_a_e5ec25_idx"),
         ),
         migrations.AddIndex(
-            model_name='task',
-            index=models.Index(fields=['state', 'due_at'], name='disputes_ta_state_cd5dbf_idx'),
+            model_name="task",
+            index=models.Index(fields=["state", "due_at"], name="disputes_ta_state_cd5dbf_idx"),
         ),
         migrations.AddIndex(
-            model_name='task',
-            index=models.Index(fields=['assignee', 'state', 'due_at'], name='disputes_ta_assigne_7a9c09_idx'),
+            model_name="task",
+            index=models.Index(
+                fields=["assignee", "state", "due_at"], name="disputes_ta_assigne_7a9c09_idx"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='task',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('state', 'waived'), _negated=True), models.Q(('waive_reason', ''), _negated=True), _connector='OR'), name='disputes_task_waived_has_reason'),
+            model_name="task",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(("state", "waived"), _negated=True),
+                    models.Q(("waive_reason", ""), _negated=True),
+                    _connector="OR",
+                ),
+                name="disputes_task_waived_has_reason",
+            ),
         ),
     ]

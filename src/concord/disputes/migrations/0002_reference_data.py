@@ -4,7 +4,9 @@ from concord.disputes.data.categories import load_reference_data
 
 
 def load(apps, schema_editor):
-    load_reference_data(apps.get_model("disputes", "Category"), apps.get_model("disputes", "LevelPolicy"))
+    load_reference_data(
+        apps.get_model("disputes", "Category"), apps.get_model("disputes", "LevelPolicy")
+    )
 
 
 class Migration(migrations.Migration):

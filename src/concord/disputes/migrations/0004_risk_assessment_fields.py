@@ -6,46 +6,75 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('disputes', '0003_attachment'),
+        ("disputes", "0003_attachment"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='assessment',
-            name='answers',
-            field=models.JSONField(blank=True, default=dict, verbose_name='answers'),
+            model_name="assessment",
+            name="answers",
+            field=models.JSONField(blank=True, default=dict, verbose_name="answers"),
         ),
         migrations.AddField(
-            model_name='assessment',
-            name='approved_by',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='second approver'),
+            model_name="assessment",
+            name="approved_by",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="+",
+                to=settings.AUTH_USER_MODEL,
+                verbose_name="second approver",
+            ),
         ),
         migrations.AddField(
-            model_name='assessment',
-            name='flags',
-            field=models.JSONField(blank=True, default=list, verbose_name='risk flags'),
+            model_name="assessment",
+            name="flags",
+            field=models.JSONField(blank=True, default=list, verbose_name="risk flags"),
         ),
         migrations.AddField(
-            model_name='assessment',
-            name='minimum_level',
-            field=models.CharField(blank=True, choices=[('red', 'Red (major)'), ('orange', 'Orange (serious)'), ('yellow', 'Yellow (general)')], max_length=8, verbose_name='minimum set by the rules'),
+            model_name="assessment",
+            name="minimum_level",
+            field=models.CharField(
+                blank=True,
+                choices=[
+                    ("red", "Red (major)"),
+                    ("orange", "Orange (serious)"),
+                    ("yellow", "Yellow (general)"),
+                ],
+                max_length=8,
+                verbose_name="minimum set by the rules",
+            ),
         ),
         migrations.AddField(
-            model_name='assessment',
-            name='rules_version',
-            field=models.CharField(blank=True, max_length=16, verbose_name='rules version'),
+            model_name="assessment",
+            name="rules_version",
+            field=models.CharField(blank=True, max_length=16, verbose_name="rules version"),
         ),
         migrations.AddField(
-            model_name='task',
-            name='data',
-            field=models.JSONField(blank=True, default=dict, verbose_name='details'),
+            model_name="task",
+            name="data",
+            field=models.JSONField(blank=True, default=dict, verbose_name="details"),
         ),
         migrations.AlterField(
-            model_name='task',
-            name='kind',
-            field=models.CharField(choices=[('first_contact', 'First contact with the parties'), ('assessment', 'Risk assessment'), ('plan', 'Written plan (一事一策)'), ('mediation', 'Start mediation'), ('follow_up', 'Follow-up visit'), ('closure', 'Closure'), ('reassess', 'Re-assess the risk'), ('downgrade_review', "Review a downgrade below the rules' minimum"), ('other', 'Other')], max_length=16, verbose_name='kind'),
+            model_name="task",
+            name="kind",
+            field=models.CharField(
+                choices=[
+                    ("first_contact", "First contact with the parties"),
+                    ("assessment", "Risk assessment"),
+                    ("plan", "Written plan (一事一策)"),
+                    ("mediation", "Start mediation"),
+                    ("follow_up", "Follow-up visit"),
+                    ("closure", "Closure"),
+                    ("reassess", "Re-assess the risk"),
+                    ("downgrade_review", "Review a downgrade below the rules' minimum"),
+                    ("other", "Other"),
+                ],
+                max_length=16,
+                verbose_name="kind",
+            ),
         ),
     ]

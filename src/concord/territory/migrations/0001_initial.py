@@ -6,7 +6,6 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
@@ -15,64 +14,157 @@ class Migration(migrations.Migration):
 
     operations = [
         migrations.CreateModel(
-            name='Unit',
+            name="Unit",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('code', models.CharField(max_length=32, unique=True, verbose_name='code')),
-                ('name', models.CharField(max_length=100, verbose_name='name')),
-                ('kind', models.CharField(choices=[('bureau', 'Bureau'), ('station', 'Police station'), ('post', 'Police post (sector)'), ('village', 'Village / community'), ('grid', 'Grid')], max_length=16, verbose_name='kind')),
-                ('path', models.CharField(db_index=True, editable=False, max_length=400)),
-                ('boundary', models.JSONField(blank=True, null=True, verbose_name='boundary (GeoJSON geometry)')),
-                ('min_lng', models.FloatField(blank=True, editable=False, null=True)),
-                ('min_lat', models.FloatField(blank=True, editable=False, null=True)),
-                ('max_lng', models.FloatField(blank=True, editable=False, null=True)),
-                ('max_lat', models.FloatField(blank=True, editable=False, null=True)),
-                ('is_active', models.BooleanField(default=True, verbose_name='active')),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('parent', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='children', to='territory.unit', verbose_name='parent unit')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("code", models.CharField(max_length=32, unique=True, verbose_name="code")),
+                ("name", models.CharField(max_length=100, verbose_name="name")),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("bureau", "Bureau"),
+                            ("station", "Police station"),
+                            ("post", "Police post (sector)"),
+                            ("village", "Village / community"),
+                            ("grid", "Grid"),
+                        ],
+                        max_length=16,
+                        verbose_name="kind",
+                    ),
+                ),
+                ("path", models.CharField(db_index=True, editable=False, max_length=400)),
+                (
+                    "boundary",
+                    models.JSONField(
+                        blank=True, null=True, verbose_name="boundary (GeoJSON geometry)"
+                    ),
+                ),
+                ("min_lng", models.FloatField(blank=True, editable=False, null=True)),
+                ("min_lat", models.FloatField(blank=True, editable=False, null=True)),
+                ("max_lng", models.FloatField(blank=True, editable=False, null=True)),
+                ("max_lat", models.FloatField(blank=True, editable=False, null=True)),
+                ("is_active", models.BooleanField(default=True, verbose_name="active")),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                (
+                    "parent",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="children",
+                        to="territory.unit",
+                        verbose_name="parent unit",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'unit',
-                'verbose_name_plural': 'units',
-                'ordering': ['path'],
+                "verbose_name": "unit",
+                "verbose_name_plural": "units",
+                "ordering": ["path"],
             },
         ),
         migrations.CreateModel(
-            name='Responsibility',
+            name="Responsibility",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('tier', models.CharField(choices=[('sector', 'Community officer for the sector'), ('village', 'Auxiliary officer for the village'), ('grid', 'Grid worker for the grid')], max_length=16, verbose_name='tier')),
-                ('since', models.DateField(verbose_name='since')),
-                ('until', models.DateField(blank=True, help_text='Last day; empty while current.', null=True, verbose_name='until')),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('user', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='responsibilities', to=settings.AUTH_USER_MODEL, verbose_name='responsible person')),
-                ('unit', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='responsibilities', to='territory.unit', verbose_name='unit')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "tier",
+                    models.CharField(
+                        choices=[
+                            ("sector", "Community officer for the sector"),
+                            ("village", "Auxiliary officer for the village"),
+                            ("grid", "Grid worker for the grid"),
+                        ],
+                        max_length=16,
+                        verbose_name="tier",
+                    ),
+                ),
+                ("since", models.DateField(verbose_name="since")),
+                (
+                    "until",
+                    models.DateField(
+                        blank=True,
+                        help_text="Last day; empty while current.",
+                        null=True,
+                        verbose_name="until",
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "user",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="responsibilities",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="responsible person",
+                    ),
+                ),
+                (
+                    "unit",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="responsibilities",
+                        to="territory.unit",
+                        verbose_name="unit",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'responsibility',
-                'verbose_name_plural': 'responsibilities',
-                'ordering': ['unit__path', '-since'],
+                "verbose_name": "responsibility",
+                "verbose_name_plural": "responsibilities",
+                "ordering": ["unit__path", "-since"],
             },
         ),
         migrations.AddIndex(
-            model_name='unit',
-            index=models.Index(fields=['kind', 'path'], name='territory_u_kind_976cbd_idx'),
+            model_name="unit",
+            index=models.Index(fields=["kind", "path"], name="territory_u_kind_976cbd_idx"),
         ),
         migrations.AddIndex(
-            model_name='unit',
-            index=models.Index(fields=['min_lng', 'max_lng', 'min_lat', 'max_lat'], name='territory_unit_bbox'),
+            model_name="unit",
+            index=models.Index(
+                fields=["min_lng", "max_lng", "min_lat", "max_lat"], name="territory_unit_bbox"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='unit',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('kind', 'bureau'), ('parent__isnull', True)), models.Q(models.Q(('kind', 'bureau'), _negated=True), ('parent__isnull', False)), _connector='OR'), name='territory_unit_root_is_bureau'),
+            model_name="unit",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(("kind", "bureau"), ("parent__isnull", True)),
+                    models.Q(
+                        models.Q(("kind", "bureau"), _negated=True), ("parent__isnull", False)
+                    ),
+                    _connector="OR",
+                ),
+                name="territory_unit_root_is_bureau",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='responsibility',
-            constraint=models.CheckConstraint(condition=models.Q(('until__isnull', True), ('until__gte', models.F('since')), _connector='OR'), name='territory_responsibility_dates_ordered'),
+            model_name="responsibility",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("until__isnull", True), ("until__gte", models.F("since")), _connector="OR"
+                ),
+                name="territory_responsibility_dates_ordered",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='responsibility',
-            constraint=models.UniqueConstraint(condition=models.Q(('until__isnull', True)), fields=('unit', 'tier'), name='territory_responsibility_one_current_per_unit'),
+            model_name="responsibility",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("until__isnull", True)),
+                fields=("unit", "tier"),
+                name="territory_responsibility_one_current_per_unit",
+            ),
         ),
     ]

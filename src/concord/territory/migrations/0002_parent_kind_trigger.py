@@ -6,17 +6,19 @@ bulk loads and bugs.
 
 from django.db import migrations
 
-EXPECTED = ("CASE {row}.kind WHEN 'station' THEN 'bureau' WHEN 'post' THEN 'station' "
-            "WHEN 'village' THEN 'post' WHEN 'grid' THEN 'village' END")
+EXPECTED = (
+    "CASE {row}.kind WHEN 'station' THEN 'bureau' WHEN 'post' THEN 'station' "
+    "WHEN 'village' THEN 'post' WHEN 'grid' THEN 'village' END"
+)
 
 SQLITE = [
     f"""CREATE TRIGGER territory_unit_parent_kind_insert BEFORE INSERT ON territory_unit
     WHEN NEW.parent_id IS NOT NULL AND
-         (SELECT kind FROM territory_unit WHERE id = NEW.parent_id) IS NOT ({EXPECTED.format(row='NEW')})
+         (SELECT kind FROM territory_unit WHERE id = NEW.parent_id) IS NOT ({EXPECTED.format(row="NEW")})
     BEGIN SELECT RAISE(ABORT, 'territory_unit: parent must be the tier directly above'); END""",
     f"""CREATE TRIGGER territory_unit_parent_kind_update BEFORE UPDATE OF parent_id, kind ON territory_unit
     WHEN NEW.parent_id IS NOT NULL AND
-         (SELECT kind FROM territory_unit WHERE id = NEW.parent_id) IS NOT ({EXPECTED.format(row='NEW')})
+         (SELECT kind FROM territory_unit WHERE id = NEW.parent_id) IS NOT ({EXPECTED.format(row="NEW")})
     BEGIN SELECT RAISE(ABORT, 'territory_unit: parent must be the tier directly above'); END""",
     """CREATE TRIGGER territory_unit_kind_with_children BEFORE UPDATE OF kind ON territory_unit
     WHEN NEW.kind IS NOT OLD.kind AND EXISTS (SELECT 1 FROM territory_unit WHERE parent_id = NEW.id)
@@ -32,7 +34,7 @@ POSTGRES = [
     f"""CREATE FUNCTION territory_unit_check_parent_kind() RETURNS trigger AS $$
     BEGIN
       IF NEW.parent_id IS NOT NULL AND
-         (SELECT kind FROM territory_unit WHERE id = NEW.parent_id) IS DISTINCT FROM ({EXPECTED.format(row='NEW')}) THEN
+         (SELECT kind FROM territory_unit WHERE id = NEW.parent_id) IS DISTINCT FROM ({EXPECTED.format(row="NEW")}) THEN
         RAISE EXCEPTION 'territory_unit: parent must be the tier directly above' USING ERRCODE = 'check_violation';
       END IF;
       IF TG_OP = 'UPDATE' AND NEW.kind IS DISTINCT FROM OLD.kind AND
@@ -54,6 +56,7 @@ def _run(statements_by_vendor):
     def run(apps, schema_editor):
         for statement in statements_by_vendor.get(schema_editor.connection.vendor, []):
             schema_editor.execute(statement)
+
     return run
 
 

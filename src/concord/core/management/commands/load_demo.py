@@ -15,7 +15,9 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument(
-            "--seed", type=int, default=DEFAULT_SEED,
+            "--seed",
+            type=int,
+            default=DEFAULT_SEED,
             help=gettext_lazy("Random seed for names and sizes (default %(default)s)."),
         )
 

@@ -19,7 +19,9 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("file", nargs="?", help="JSON lines; standard input when omitted")
-        parser.add_argument("--lang", choices=["zh", "en"], default="zh", help="language of the reasons")
+        parser.add_argument(
+            "--lang", choices=["zh", "en"], default="zh", help="language of the reasons"
+        )
 
     def handle(self, *args, file=None, lang="zh", **options):
         instrument, rules = loader.current_instrument(), loader.current_ruleset()
@@ -38,16 +40,32 @@ class Command(BaseCommand):
                     history = record.get("history") or {}
                     signals = text_signals(str(record.get("text", "")))
                     people = max(int(record.get("people") or 0), signals.people or 0) or None
-                    result = engine.assess(Inputs(
-                        category=record.get("category"), answers=answers, flags=signals.flags, people_involved=people,
-                        reports_12m=int(history.get("reports_12m", 0)),
-                        mediation_failed=bool(history.get("mediation_failed", False)),
-                    ), instrument, rules)
+                    result = engine.assess(
+                        Inputs(
+                            category=record.get("category"),
+                            answers=answers,
+                            flags=signals.flags,
+                            people_involved=people,
+                            reports_12m=int(history.get("reports_12m", 0)),
+                            mediation_failed=bool(history.get("mediation_failed", False)),
+                        ),
+                        instrument,
+                        rules,
+                    )
                 except (ValueError, TypeError, AttributeError) as exc:
                     raise CommandError(f"line {number}: {exc}") from exc
                 reasons = [_reason_line(r, lang) for r in result.reasons]
-                self.stdout.write(json.dumps({"id": record.get("id"), "level": result.level, "score": result.score,
-                                              "reasons": reasons}, ensure_ascii=False))
+                self.stdout.write(
+                    json.dumps(
+                        {
+                            "id": record.get("id"),
+                            "level": result.level,
+                            "score": result.score,
+                            "reasons": reasons,
+                        },
+                        ensure_ascii=False,
+                    )
+                )
         finally:
             if file:
                 stream.close()
