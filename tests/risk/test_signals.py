@@ -74,6 +74,17 @@ THREATS = [
     "报警人称邻居说再吵就要出人命了",
     "报警人称对方威胁要剁了他的手",
     "来访人反映，儿子扬言要跟老子同归于尽",
+    "报警人称对方扬言要拿刀捅了他",
+    "报警人称对方称要找人卸他一条腿",
+    "报警人称对方说要用汽油烧死他们",
+    "报警人称对方扬言要炸了村委会",
+    "报警人称丈夫说让她走着进来横着出去",
+    "报警人称其丈夫扬言不离婚就一起去死",
+    "报警人称对方说要让他赔命",
+    "报警人称对方说只要他敢来就让他有来无回",
+    "网格员走访发现，张某与邻居积怨已久，近期曾扬言“要出人命”",
+    "报警人称她老公喝醉后拿着刀在家里乱砍",
+    "报警人称对方说他“不想活了是吧”",
 ]
 
 # --- suicide and self-harm: recall must be 1.0 -------------------------------------------------------
@@ -121,6 +132,17 @@ SELF_HARM = [
     "来访人反映，其母亲扬言要到信访局门口自焚",
     "报警人称儿子准备了老鼠药要吃",
     "报警人称女儿怕被退婚一直想不开",
+    "报警人称其女儿吃了一整瓶感冒药",
+    "市民来电反映，桥上有一名女子一直哭",
+    "报警人称一名男子在桥上来回走动，神情恍惚",
+    "报警人称有人在小区楼顶上不肯下来",
+    "报警人称其儿子从三楼跳下，已送医",
+    "报警人称她说她要去死",
+    "报警人称老人扬言要死在信访局",
+    "报警人称其女儿在微信群里发了遗言",
+    "报警人称被人骗了三万块钱，活不下去了",
+    "报警人称丈夫说要和她离婚，不然就喝药",
+    "报警人称妻子抱着孩子站在阳台边要往下跳",
 ]
 
 # --- ordinary disputes and non-disputes: must raise neither threat_kill nor self_harm --------------
@@ -166,6 +188,22 @@ ORDINARY = [
     "来访人反映，看到新闻里有人跳楼，担心孩子模仿",
     "报警人称杀猪匠在路边杀猪扰民",
     "市民来电反映，邻居在楼顶养了上百只鸽子",
+    "报警人称孩子们在玩杀人游戏吵架",
+    "报警人称邻居家在院子里杀鸡",
+    "报警人称对方扬言要砍了他家的树",
+    "报警人称对方说要把他告上法庭",
+    "报警人称对方扬言要找媒体曝光",
+    "报警人称老板威胁要开除他",
+    "报警人称父亲病死在医院，家属认为医院有责任",
+    "报警人称在楼顶晾衣服时与邻居发生口角",
+    "报警人称邻居在院子里烧火做饭，烟熏到他家",
+    "报警人称对方放火烧荒引燃了他家的树林",
+    "报警人称母亲吃药后过敏，与诊所发生纠纷",
+    "报警人称按照父亲遗言分配房产",
+    "报警人称老人快要死在医院了，家属在闹",
+    "报警人称对方用杀虫剂喷了他家的菜",
+    "报警人称邻居的鸡被毒死了，怀疑是他人投毒",
+    "报警人称两个孩子在河边玩水，家长很担心",
 ]
 
 
@@ -265,6 +303,9 @@ CASES = {
             "報警人稱被對方毆打",
             "报警人称没谈拢就动手了",
             "报警人称双方发生肢体冲突，一人头破血流",
+            "报警人称丈夫一脚踹在她肚子上",
+            "报警人称对方咬了她一口",
+            "报警人称他准备去找对方理论时被对方打了",
         ],
         [
             "报警人称双方未发生肢体冲突",
@@ -278,6 +319,11 @@ CASES = {
             "报警人称其父亲三年前曾与人打架，现双方因宅基地发生口角",
             "报警人称要打官司",
             "人员伤亡情况：无",
+            "报警人称对方扬言要把他的店砸了",
+            "报警人称邻居家的狗咬了他一口",
+            "报警人称张某在李某家帮工时受伤",
+            "报警人称张某骑电动车与三轮车相撞，腿部受伤住院",
+            "报警人称几个子女在赡养费上互相推诿",
         ],
     ),
     "group": (
@@ -326,6 +372,7 @@ CASES = {
             "市民来电反映经常接到推销骚扰电话",
             "报警人称一直打电话联系不上其儿子",
             "民警告诫其不要跟踪",
+            "已将案件材料移交法院，并跟踪处理进展",
         ],
     ),
     "repeat": (
@@ -342,6 +389,7 @@ CASES = {
             "报警人称邻居反复纠缠",
             "来访人反映，两家矛盾反弹",
             "第2次来电反映楼上漏水",
+            "报警人称其丈夫经常酒后打她，今天又把她打了一顿",
         ],
         [
             "报警人称首次报警",
@@ -349,6 +397,7 @@ CASES = {
             "双方多次协商无果",
             "报警人称此前未报过警",
             "报警人称其为第一次来电",
+            "患者在医院再次手术后花费三万元",
         ],
     ),
     "vulnerable": (
@@ -422,30 +471,63 @@ def test_renovation_noise_raises_nothing():
     assert result.people is None
 
 
-@pytest.mark.parametrize("text", [
-    "报警人称双方未发生肢体冲突", "报警人称双方没有动手", "报警人称无人员受伤", "报警人称双方未动手",
-    "报警人称对方没有携带凶器", "经民警现场查看，未见刀具",
-])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "报警人称双方未发生肢体冲突",
+        "报警人称双方没有动手",
+        "报警人称无人员受伤",
+        "报警人称双方未动手",
+        "报警人称对方没有携带凶器",
+        "经民警现场查看，未见刀具",
+    ],
+)
 def test_negated_violence_and_weapons_raise_nothing(text):
     assert not text_signals(text).flags & {"violence", "weapon"}
 
 
-@pytest.mark.parametrize("text", ["拼搏", "打官司", "打电话", "打工", "刀具店", "开刀手术", "杀价", "急死了", "气死我了",
-                                  "笑死", "报警人称他为了还债拼命工作", "报警人称他天天打工到很晚"])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "拼搏",
+        "打官司",
+        "打电话",
+        "打工",
+        "刀具店",
+        "开刀手术",
+        "杀价",
+        "急死了",
+        "气死我了",
+        "笑死",
+        "报警人称他为了还债拼命工作",
+        "报警人称他天天打工到很晚",
+    ],
+)
 def test_idioms_and_false_friends_raise_no_flag(text):
     assert text_signals(text).flags == frozenset(), text_signals(text).evidence
 
 
-@pytest.mark.parametrize("text", ["报警人称他说要跟他拼命", "报警人称他说拼了这条命也要讨回公道",
-                                  "报警人称对方扬言要跟他们拼了"])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "报警人称他说要跟他拼命",
+        "报警人称他说拼了这条命也要讨回公道",
+        "报警人称对方扬言要跟他们拼了",
+    ],
+)
 def test_fighting_to_the_death_is_a_threat_but_working_hard_is_not(text):
     assert "threat_kill" in text_signals(text).flags
     assert "threat_kill" not in text_signals("报警人称他为了还债拼命工作").flags
 
 
-@pytest.mark.parametrize(("text", "verb"), [
-    ("报警人称邻居扬言要杀了他", "扬言"), ("报警人称丈夫威胁要杀了她", "威胁"), ("报警人称对方声称要烧了他家", "声称"),
-])
+@pytest.mark.parametrize(
+    ("text", "verb"),
+    [
+        ("报警人称邻居扬言要杀了他", "扬言"),
+        ("报警人称丈夫威胁要杀了她", "威胁"),
+        ("报警人称对方声称要烧了他家", "声称"),
+    ],
+)
 def test_a_stated_threat_counts(text, verb):
     result = text_signals(text)
     assert "threat_kill" in result.flags
@@ -466,6 +548,16 @@ def test_pesticide_is_self_harm_when_drunk_and_a_threat_when_put_in_food():
     assert "weapon" not in text_signals("报警人称丈夫喝了农药").flags
 
 
+def test_suicide_threats_are_self_harm_not_threats_to_kill():
+    for text in (
+        "报警人称其丈夫扬言要自杀",
+        "报警人称其妻子扬言要烧炭",
+        "报警人称老人扬言要撞死在他家门口",
+    ):
+        flags = text_signals(text).flags
+        assert "self_harm" in flags and "threat_kill" not in flags, text
+
+
 def test_smashing_property_is_violence():
     assert "violence" in text_signals("报警人称对方到家里打砸，砸坏电视机").flags
 
@@ -478,18 +570,21 @@ def test_an_own_earlier_attempt_stays_self_harm_but_a_relatives_old_death_does_n
 # --- evidence ----------------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(("text", "flag", "phrase"), [
-    ("报警人称邻居扬言要和他同归于尽", "threat_kill", "同归于尽"),
-    ("报警人称其妻子买了农药", "self_harm", "买了农药"),
-    ("报警人称丈夫手持菜刀", "weapon", "菜刀"),
-    ("报警人称双方发生扭打", "violence", "扭打"),
-    ("报警人称三十多人聚集", "group", "三十多人"),
-    ("报警人称三十多人聚集", "group", "聚集"),
-    ("报警人称前男友跟踪她", "stalking", "跟踪"),
-    ("报警人称这是第三次报警", "repeat", "第三次"),
-    ("报警人称家中有八十多岁老人", "vulnerable", "老人"),
-    ("报警人称家中有八十多岁老人", "vulnerable", "八十多岁"),
-])
+@pytest.mark.parametrize(
+    ("text", "flag", "phrase"),
+    [
+        ("报警人称邻居扬言要和他同归于尽", "threat_kill", "同归于尽"),
+        ("报警人称其妻子买了农药", "self_harm", "买了农药"),
+        ("报警人称丈夫手持菜刀", "weapon", "菜刀"),
+        ("报警人称双方发生扭打", "violence", "扭打"),
+        ("报警人称三十多人聚集", "group", "三十多人"),
+        ("报警人称三十多人聚集", "group", "聚集"),
+        ("报警人称前男友跟踪她", "stalking", "跟踪"),
+        ("报警人称这是第三次报警", "repeat", "第三次"),
+        ("报警人称家中有八十多岁老人", "vulnerable", "老人"),
+        ("报警人称家中有八十多岁老人", "vulnerable", "八十多岁"),
+    ],
+)
 def test_evidence_holds_the_matched_phrase(text, flag, phrase):
     result = text_signals(text)
     assert flag in result.flags
@@ -506,30 +601,82 @@ def test_evidence_has_a_key_for_each_flag_and_only_those():
 # --- people ------------------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(("text", "people"), [
-    ("三十多人", 30), ("二十余名工人", 20), ("几十名会员", 20), ("上百人", 100), ("5人", 5), ("两家人", None),
-    ("报警人称三十多人聚集在村委会门口", 30), ("网格员走访发现，二十余名工人讨薪", 20), ("近百人", 90),
-    ("十几人", 10), ("二三十人", 20), ("十余户村民", 10), ("一百多名业主", 100), ("两三百人", 200),
-    ("报警人称3人受伤，30余人围观", 30), ("１５人", 15), ("成百上千人", 100), ("上千人", 1000), ("数十人", 20),
-    ("第三人", None), ("欠款3万元", None), ("七十多岁老人", None), ("一名男子", 1), ("2023年5月3日", None),
-    ("两名女子和三个孩子", 3), ("20名村民代表", 20), ("好几十人", 20), ("一万多人", 10000), ("120余名", 120),
-    ("楼上装修噪音大，协商未果", None),
-])
+@pytest.mark.parametrize(
+    ("text", "people"),
+    [
+        ("三十多人", 30),
+        ("二十余名工人", 20),
+        ("几十名会员", 20),
+        ("上百人", 100),
+        ("5人", 5),
+        ("两家人", None),
+        ("报警人称三十多人聚集在村委会门口", 30),
+        ("网格员走访发现，二十余名工人讨薪", 20),
+        ("近百人", 90),
+        ("十几人", 10),
+        ("二三十人", 20),
+        ("十余户村民", 10),
+        ("一百多名业主", 100),
+        ("两三百人", 200),
+        ("报警人称3人受伤，30余人围观", 30),
+        ("１５人", 15),
+        ("成百上千人", 100),
+        ("上千人", 1000),
+        ("数十人", 20),
+        ("第三人", None),
+        ("欠款3万元", None),
+        ("七十多岁老人", None),
+        ("一名男子", 1),
+        ("2023年5月3日", None),
+        ("两名女子和三个孩子", 3),
+        ("20名村民代表", 20),
+        ("好几十人", 20),
+        ("一万多人", 10000),
+        ("120余名", 120),
+        ("楼上装修噪音大，协商未果", None),
+    ],
+)
 def test_people_is_the_largest_number_of_people_the_text_states(text, people):
     assert text_signals(text).people == people
 
 
-@pytest.mark.parametrize(("text", "group"), [("二十余名工人讨薪", True), ("十人", True), ("9人", False),
-                                             ("十几人", True), ("两家人", False)])
+@pytest.mark.parametrize(
+    ("text", "group"),
+    [
+        ("二十余名工人讨薪", True),
+        ("十人", True),
+        ("9人", False),
+        ("十几人", True),
+        ("两家人", False),
+    ],
+)
 def test_ten_people_or_more_raise_group(text, group):
     assert ("group" in text_signals(text).flags) is group
 
 
-@pytest.mark.parametrize(("numeral", "value"), [
-    ("三十", 30), ("二十", 20), ("十", 10), ("十五", 15), ("一百零五", 105), ("两千", 2000), ("几十", 20), ("十几", 10),
-    ("数十", 20), ("二三十", 20), ("十七八", 17), ("一万", 10000), ("3万", 30000), ("30", 30), ("百", 100), ("几", 2),
-    ("", None), ("名", None),
-])
+@pytest.mark.parametrize(
+    ("numeral", "value"),
+    [
+        ("三十", 30),
+        ("二十", 20),
+        ("十", 10),
+        ("十五", 15),
+        ("一百零五", 105),
+        ("两千", 2000),
+        ("几十", 20),
+        ("十几", 10),
+        ("数十", 20),
+        ("二三十", 20),
+        ("十七八", 17),
+        ("一万", 10000),
+        ("3万", 30000),
+        ("30", 30),
+        ("百", 100),
+        ("几", 2),
+        ("", None),
+        ("名", None),
+    ],
+)
 def test_chinese_numerals(numeral, value):
     assert parse_number(numeral) == value
 
@@ -583,6 +730,8 @@ def test_every_rule_compiles_and_names_a_known_flag():
 
 
 def test_the_risk_package_does_not_import_django():
-    code = ("import sys; import concord.risk.signals as s; s.text_signals('报警人称打架'); "
-            "sys.exit(1 if any(m == 'django' or m.startswith('django.') for m in sys.modules) else 0)")
+    code = (
+        "import sys; import concord.risk.signals as s; s.text_signals('报警人称打架'); "
+        "sys.exit(1 if any(m == 'django' or m.startswith('django.') for m in sys.modules) else 0)"
+    )
     assert subprocess.run([sys.executable, "-c", code], check=False).returncode == 0
