@@ -1,0 +1,1 @@
+"""Data generators and benchmarks (`python -m bench.<name>`); `make bench` runs them."""
