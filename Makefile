@@ -52,6 +52,8 @@ format: install-dev
 	$(BIN)/ruff format src tests bench
 
 bench: install-dev
+	$(BIN)/concord migrate --noinput -v0
+	$(BIN)/concord load-demo >/dev/null
 	$(BIN)/python -m bench
 
 messages: install-dev

@@ -9,5 +9,6 @@ urlpatterns = [
     path("accounts/", include("concord.accounts.urls")),
     path("api/", api.urls),
     path("disputes/", include("concord.disputes.urls")),
+    path("people/", include("concord.people.urls")),
     path("", include("concord.core.urls")),
 ]

@@ -504,3 +504,12 @@ def test_same_seed_same_disputes_whatever_the_day():
     for p in first:
         assert p.steps[0].action == "register" and p.steps[0].at <= now
         assert all(a.at < b.at for a, b in zip(p.steps, p.steps[1:], strict=False))
+
+
+def test_every_demo_party_is_linked_to_a_person_with_its_keys(demo, db):
+    from concord.people.models import PersonKey
+
+    parties = Party.objects.filter(dispute__station__path__startswith=BUREAU_PATH)
+    assert parties.exists() and not parties.filter(person__isnull=True).exists()
+    with_phone = parties.exclude(phone="").first()
+    assert PersonKey.objects.filter(person=with_phone.person, kind="phone").exists()

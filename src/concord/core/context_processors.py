@@ -11,6 +11,7 @@ NAV_ITEMS = [
     ("dispute_list", _("Dispute ledger"), None),
     ("dispute_register", _("Register a dispute"), TRANSITIONS["register"].roles[Level.YELLOW]),
     ("my_tasks", _("My tasks"), None),
+    ("review_queue", _("Linkage review"), {Role.ADMIN, Role.ANALYST}),
     ("admin:index", _("Administration"), {Role.ADMIN, Role.ANALYST}),
 ]
 

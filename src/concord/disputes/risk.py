@@ -11,11 +11,13 @@ from concord.risk.signals import text_signals
 
 
 def reports_in_12_months(dispute: Dispute) -> int:
-    """Dispute reports about the same person (ID number or phone) or the same address within the
-    twelve months before this one was found, this one included."""
+    """Dispute reports about the same person (linked person, ID number or phone) or the same address
+    within the twelve months before this one was found, this one included."""
     parties = list(dispute.parties.all()) if dispute.pk else []
     same = Q(pk__in=[])
     for party in parties:
+        if party.person_id:
+            same |= Q(person_id=party.person_id)
         if party.id_number:
             same |= Q(id_number=party.id_number)
         if party.phone:

@@ -34,6 +34,7 @@ from concord.disputes.models import (
 )
 from concord.disputes.workflow import TRANSITIONS
 from concord.people.identity import InvalidIdNumber, parse_id_number
+from concord.people.services import party_link
 from concord.risk import loader as risk_loader
 from concord.risk.signals import text_signals
 from concord.territory.models import Responsibility, Tier, Unit, UnitKind
@@ -435,6 +436,9 @@ def dispute_register(
     for record in party_records:
         record.dispute = dispute
     Party.objects.bulk_create(party_records)
+    for record in party_records:
+        # "一人多报": every party is linked to a person at once, so repeats show from the start.
+        party_link(party=record, actor=actor)
     _create_tasks(dispute, _task_plan(dispute, policy, found_at, fresh=True))
     _event(
         dispute=dispute,

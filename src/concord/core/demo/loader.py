@@ -15,11 +15,17 @@ from django.utils.translation import gettext as _
 
 from concord.accounts.models import Role, User
 from concord.audit.services import audit_record
-from concord.core.demo import county, disputes
+from concord.core.demo import county, disputes, people
 from concord.core.demo.base import DemoContext, Section, Step, bilingual
 from concord.territory.models import Unit
 
-STEPS: list[Step] = [county.UNITS, county.USERS, county.RESPONSIBILITIES, disputes.DISPUTES]
+STEPS: list[Step] = [
+    county.UNITS,
+    county.USERS,
+    county.RESPONSIBILITIES,
+    disputes.DISPUTES,
+    people.PEOPLE,
+]
 
 
 @dataclass(frozen=True)

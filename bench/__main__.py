@@ -1,0 +1,110 @@
+"""`make bench`: measure what the issues set targets for and write BENCHMARKS.md.
+
+Each benchmark is a function returning rows (what, figure, target); more are added as the rooms
+they measure are built. Figures are from this machine; BENCHMARKS.md names it.
+"""
+
+import csv
+import json
+import os
+import platform
+import subprocess
+import sys
+import time
+from importlib.metadata import version
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+OUT = ROOT / "var" / "bench"
+
+
+def _concord(*args: str) -> list[str]:
+    return [str(Path(sys.executable).with_name("concord")), *args]
+
+
+def link_command(records: int = 20_000) -> list[tuple[str, str, str]]:
+    """`concord link` as an outside tool runs it, on the noisy generated set, scored pairwise."""
+    from bench.linkage import pairwise_scores
+    from bench.people_generator import DEFAULT_SEED, generate_records, write_csv
+
+    OUT.mkdir(parents=True, exist_ok=True)
+    data = generate_records(records, seed=DEFAULT_SEED)
+    source, result = OUT / "people.csv", OUT / "people-linked.csv"
+    write_csv(source, data)
+    started = time.perf_counter()
+    subprocess.run(_concord("link", str(source), "--output", str(result)), check=True)
+    seconds = time.perf_counter() - started
+    with result.open(encoding="utf-8") as f:
+        by_record = {row["record_id"]: row["person_id"] for row in csv.DictReader(f)}
+    scores = pairwise_scores([by_record[r.record_id] for r in data], [r.person_id for r in data])
+    return [
+        (f"`concord link`, {records:,} records: pairwise F1", f"{scores['f1']:.4f}", "≥ 0.95"),
+        (
+            "`concord link`: precision / recall",
+            f"{scores['precision']:.4f} / {scores['recall']:.4f}",
+            "",
+        ),
+        ("`concord link`: seconds (whole command)", f"{seconds:.1f}", ""),
+    ]
+
+
+def linkage_side_by_side(records: int = 20_000) -> list[tuple[str, str, str]]:
+    """Concord's comparisons against a plain Splink configuration on the same records."""
+    from bench import linkage
+    from bench.people_generator import DEFAULT_SEED
+    from concord.people.linkage.model import DEFAULT_THRESHOLD
+
+    figures = linkage.run(records, DEFAULT_SEED, DEFAULT_THRESHOLD, train=False)
+    (OUT / "linkage.json").write_text(
+        json.dumps(figures, ensure_ascii=False, indent=2), encoding="utf-8"
+    )
+    c, p = figures["concord"], figures["plain_splink"]
+    return [
+        (
+            f"linkage F1, {records:,} records: Concord vs plain Splink",
+            f"{c['f1']:.4f} vs {p['f1']:.4f}",
+            "≥ 0.95",
+        ),
+        (
+            "linkage precision: Concord vs plain Splink",
+            f"{c['precision']:.4f} vs {p['precision']:.4f}",
+            "",
+        ),
+        ("linkage recall: Concord vs plain Splink", f"{c['recall']:.4f} vs {p['recall']:.4f}", ""),
+        (
+            "linkage seconds: Concord vs plain Splink",
+            f"{c['seconds']:.1f} vs {p['seconds']:.1f}",
+            "",
+        ),
+    ]
+
+
+BENCHMARKS = [link_command, linkage_side_by_side]
+
+
+def main() -> None:
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "concord.settings")
+    rows: list[tuple[str, str, str]] = []
+    for bench in BENCHMARKS:
+        print(f"… {bench.__name__}", flush=True)
+        rows += bench()
+    machine = f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}"
+    versions = ", ".join(f"{p} {version(p)}" for p in ("django", "splink", "duckdb"))
+    lines = [
+        "# Benchmarks",
+        "",
+        f"Written by `make bench` on {time.strftime('%Y-%m-%d')}.",
+        "",
+        f"Machine: {machine}. Versions: {versions}.",
+        "",
+        "| what | figure | target |",
+        "|---|---|---|",
+    ]
+    lines += [f"| {what} | {figure} | {target} |" for what, figure, target in rows]
+    text = "\n".join(lines) + "\n"
+    (ROOT / "BENCHMARKS.md").write_text(text, encoding="utf-8")
+    print(text)
+
+
+if __name__ == "__main__":
+    main()
