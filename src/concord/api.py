@@ -24,6 +24,7 @@ from ninja.security.session import SessionAuth
 
 from concord.accounts.tokens import api_token_verify
 from concord.disputes.api import router as disputes_router
+from concord.intake.api import router as intake_router
 from concord.disputes.services import StaleVersion
 
 
@@ -125,3 +126,4 @@ def on_invalid(request, exc: ValidationError):
 
 
 api.add_router("", disputes_router)
+api.add_router("", intake_router)

@@ -43,6 +43,7 @@ INSTALLED_APPS = [
     "concord.audit",
     "concord.people",
     "concord.disputes",
+    "concord.intake",
 ]
 
 MIDDLEWARE = [

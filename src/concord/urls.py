@@ -10,5 +10,6 @@ urlpatterns = [
     path("api/", api.urls),
     path("disputes/", include("concord.disputes.urls")),
     path("people/", include("concord.people.urls")),
+    path("intake/", include("concord.intake.urls")),
     path("", include("concord.core.urls")),
 ]

@@ -4,6 +4,7 @@ from django.utils.translation import gettext_lazy as _
 from concord.accounts.models import Role
 from concord.disputes.models import Level
 from concord.disputes.workflow import TRANSITIONS
+from concord.intake.services import TRIAGE_ROLES
 
 # (url name, label, roles that see it; None = everyone signed in). Later rooms add their entries here.
 NAV_ITEMS = [
@@ -11,6 +12,8 @@ NAV_ITEMS = [
     ("dispute_list", _("Dispute ledger"), None),
     ("dispute_register", _("Register a dispute"), TRANSITIONS["register"].roles[Level.YELLOW]),
     ("my_tasks", _("My tasks"), None),
+    ("grid_report", _("Report what I found"), {Role.GRID_WORKER}),
+    ("triage_queue", _("Lead pool"), TRIAGE_ROLES),
     ("review_queue", _("Linkage review"), {Role.ADMIN, Role.ANALYST}),
     ("admin:index", _("Administration"), {Role.ADMIN, Role.ANALYST}),
 ]

@@ -344,6 +344,7 @@ ACTION_LABELS = {
     "task_waive": gettext_lazy("waive a task"),
     "task_reassign": gettext_lazy("reassign a task"),
     "request_downgrade": gettext_lazy("request a downgrade"),
+    "lead_attach": gettext_lazy("a new lead attached"),
 }
 
 
@@ -756,6 +757,41 @@ def _propose_reassessment(dispute: Dispute, reason: str, at: dt.datetime) -> Tas
 
 
 @transaction.atomic
+def dispute_attach_lead(
+    *, actor: User, dispute: Dispute, lead_summary: str, lead_id: int
+) -> Dispute:
+    """A new lead about this case (一人多报、一地多报、一事多报) joins its timeline and proposes a
+    re-assessment: the same people reporting again is itself a risk signal."""
+    dispute = (
+        Dispute.objects.select_for_update(of=("self",)).select_related("grid").get(pk=dispute.pk)
+    )
+    if not can_see_unit(actor, dispute.grid):
+        raise TransitionRefused(_("This case is outside your area."))
+    if dispute.status == Status.CLOSED:
+        raise ValidationError(
+            {
+                "dispute": _("Case %(number)s is closed: reopen it first, or register a new case.")
+                % {"number": dispute.case_number}
+            }
+        )
+    now = timezone.now()
+    Dispute.objects.filter(pk=dispute.pk).update(version=F("version") + 1, updated_at=now)
+    dispute.version += 1
+    _event(
+        dispute=dispute,
+        actor=actor,
+        action="lead_attach",
+        from_status=dispute.status,
+        to_status=dispute.status,
+        changes={"lead": [None, lead_id]},
+        note=lead_summary[:500],
+        at=now,
+    )
+    _propose_reassessment(dispute, _("a new lead about this case arrived"), now)
+    return dispute
+
+
+@transaction.atomic
 def disputes_propose_stale_reassessments(*, now: dt.datetime | None = None) -> int:
     """Propose re-assessment for every open case with no step on its timeline for longer than its
     level's visit interval (no contact means the level may be stale). Returns the tasks created."""
@@ -859,6 +895,7 @@ def _simple(
     extra: dict[str, Any] | None = None,
     done: set[str] | None = None,
     first_only: bool = False,
+    event_changes: dict[str, list[Any]] | None = None,
 ) -> Dispute:
     dispute = _lock(dispute, expected_version)
     _authorise(actor, dispute, action)
@@ -884,11 +921,27 @@ def _simple(
         action=action,
         from_status=old_status,
         to_status=dispute.status,
-        changes=changes,
+        changes={**changes, **(event_changes or {})},
         note=note.strip(),
         at=now,
     )
     return dispute
+
+
+def _schedule_visit(dispute: Dispute, title: str = "") -> None:
+    """The next follow-up visit, due after the level's interval."""
+    interval = policy_for(dispute.level).visit_interval_days
+    _create_tasks(
+        dispute,
+        [
+            TaskPlanItem(
+                Task.Kind.FOLLOW_UP,
+                timezone.now() + dt.timedelta(days=interval),
+                dispute.owner,
+                title=title,
+            )
+        ],
+    )
 
 
 @transaction.atomic
@@ -933,17 +986,7 @@ def dispute_record_outcome(
         extra={"outcome_note": note.strip(), "transferred_to": transferred_to.strip()},
         done={Task.Kind.FIRST_CONTACT, Task.Kind.MEDIATION},
     )
-    policy = policy_for(dispute.level)
-    _create_tasks(
-        dispute,
-        [
-            TaskPlanItem(
-                Task.Kind.FOLLOW_UP,
-                timezone.now() + dt.timedelta(days=policy.visit_interval_days),
-                dispute.owner,
-            )
-        ],
-    )
+    _schedule_visit(dispute)
     return dispute
 
 
@@ -967,14 +1010,11 @@ def dispute_follow_up(
         note=note,
         done={Task.Kind.FOLLOW_UP},
         first_only=True,
+        event_changes={
+            "matter_settled": [None, matter_settled],
+            "grievance_settled": [None, grievance_settled],
+        },
     )
-    event = dispute.events.order_by("-id").first()
-    event.changes = {
-        **event.changes,
-        "matter_settled": [None, matter_settled],
-        "grievance_settled": [None, grievance_settled],
-    }
-    event.save(update_fields=["changes"])
     found = text_signals(note).flags & ESCALATING_FLAGS
     if found:
         _propose_reassessment(
@@ -982,19 +1022,11 @@ def dispute_follow_up(
             _("the visit found new risk signals: %(flags)s") % {"flags": ", ".join(sorted(found))},
             timezone.now(),
         )
-    policy = policy_for(dispute.level)
     visits = dispute.events.filter(action="follow_up").count()
-    if visits < policy.visits_after_outcome or not (matter_settled and grievance_settled):
-        _create_tasks(
-            dispute,
-            [
-                TaskPlanItem(
-                    Task.Kind.FOLLOW_UP,
-                    timezone.now() + dt.timedelta(days=policy.visit_interval_days),
-                    dispute.owner,
-                )
-            ],
-        )
+    if visits < policy_for(dispute.level).visits_after_outcome or not (
+        matter_settled and grievance_settled
+    ):
+        _schedule_visit(dispute)
     return dispute
 
 
@@ -1054,18 +1086,7 @@ def dispute_reject_closure(
         target=Status.FOLLOWING_UP,
         note=note,
     )
-    policy = policy_for(dispute.level)
-    _create_tasks(
-        dispute,
-        [
-            TaskPlanItem(
-                Task.Kind.FOLLOW_UP,
-                timezone.now() + dt.timedelta(days=policy.visit_interval_days),
-                dispute.owner,
-                title=_("Closure rejected: %(reason)s") % {"reason": note.strip()[:80]},
-            )
-        ],
-    )
+    _schedule_visit(dispute, _("Closure rejected: %(reason)s") % {"reason": note.strip()[:80]})
     return dispute
 
 

@@ -67,3 +67,10 @@ def reason_text(reason) -> str:
         return reason
     english = (get_language() or "").startswith("en")
     return reason.get("text_en" if english else "text_zh") or reason.get("text_zh") or ""
+
+
+@register.filter
+def level_label(level: str) -> str:
+    from concord.disputes.models import Level
+
+    return Level(level).label if level in Level.values else ""
