@@ -10,6 +10,7 @@ urlpatterns = [
     path("api/", api.urls),
     path("disputes/", include("concord.disputes.urls")),
     path("people/", include("concord.people.urls")),
+    path("intake/ledger/", include("concord.intake.urls_ledger")),
     path("intake/", include("concord.intake.urls")),
     path("", include("concord.core.urls")),
 ]

@@ -345,6 +345,7 @@ ACTION_LABELS = {
     "task_reassign": gettext_lazy("reassign a task"),
     "request_downgrade": gettext_lazy("request a downgrade"),
     "lead_attach": gettext_lazy("a new lead attached"),
+    "import": gettext_lazy("import from a ledger"),
 }
 
 
