@@ -274,6 +274,10 @@ CASES = {
             "报警人称对方用砖头砸破其头部",
             "報警人稱對方手持鐵鍬",
             "报警人称丈夫家中藏有一把土枪",
+            "报警人称保安手持橡胶棍挡在门口",
+            "网格员报告，拆迁户屋里囤了几桶汽油",
+            "报警人称工作人员拿着大扳手朝他比划",
+            "网格员走访发现，拆迁户扬言强拆就抱着煤气罐同归于尽",
         ],
         [
             "报警人称双方没有携带凶器",
@@ -284,6 +288,7 @@ CASES = {
             "报警人称邻居在楼道堆放砖头影响通行",
             "报警人称对方是否持刀不清楚",
             "报警人称邻居买了一辆汽油车占用车位",
+            "报警人称其轿车被小孩用石头划花了",
         ],
     ),
     "violence": (
@@ -306,6 +311,11 @@ CASES = {
             "报警人称丈夫一脚踹在她肚子上",
             "报警人称对方咬了她一口",
             "报警人称他准备去找对方理论时被对方打了",
+            "报警人称讨要工钱时对方推了他一把",
+            "来访人反映，他被包工头手下的几个人打了，脸上有伤",
+            "报警人称征地补偿款分配不均，两家人在村委会打了起来",
+            "报警人称讨薪时被厂里的保安按在地上",
+            "报警人称对方把他推出门外",
         ],
         [
             "报警人称双方未发生肢体冲突",
@@ -324,6 +334,9 @@ CASES = {
             "报警人称张某在李某家帮工时受伤",
             "报警人称张某骑电动车与三轮车相撞，腿部受伤住院",
             "报警人称几个子女在赡养费上互相推诿",
+            "报警人称孩子在操场玩耍时被同学推下台阶",
+            "报警人称被骗后打了110",
+            "报警人称双方可能会打起来",
         ],
     ),
     "group": (
@@ -340,6 +353,8 @@ CASES = {
             "市民来电反映有15人在路口围堵一辆车",
             "来访人反映，施工方叫来一大帮人",
             "报警人称工人静坐在厂门口",
+            "报警人称两户邻居为一棵树吵架，双方各叫来七八个亲戚",
+            "报警人称广场上两伙跳广场舞的吵起来了",
         ],
         [
             "报警人称楼上装修噪音大",
@@ -364,6 +379,10 @@ CASES = {
             "报警人称被人偷拍并在车上装了定位器",
             "报警人称讨债人员天天上门骚扰",
             "報警人稱前夫一直騷擾她",
+            "报警人称下班路上一名陌生男子一直跟着她",
+            "来访人反映，债主每天给他打几十个电话",
+            "网格员走访发现，邻居连续多日守在他家门口骂街",
+            "市民来电反映，前夫近日又开始打电话威胁",
         ],
         [
             "报警人称对方已不再纠缠",
@@ -373,6 +392,9 @@ CASES = {
             "报警人称一直打电话联系不上其儿子",
             "民警告诫其不要跟踪",
             "已将案件材料移交法院，并跟踪处理进展",
+            "报警人称孩子一直跟着爷爷奶奶生活",
+            "报警人称邻居家的鸭子天天跑到她家门口",
+            "报警人称他一直跟着师傅学手艺，师傅不给工钱",
         ],
     ),
     "repeat": (
@@ -390,6 +412,8 @@ CASES = {
             "来访人反映，两家矛盾反弹",
             "第2次来电反映楼上漏水",
             "报警人称其丈夫经常酒后打她，今天又把她打了一顿",
+            "来访人反映，为楼上漏水的事已来过两次",
+            "市民来电称此事已反映多次，至今没有处理",
         ],
         [
             "报警人称首次报警",
@@ -398,6 +422,7 @@ CASES = {
             "报警人称此前未报过警",
             "报警人称其为第一次来电",
             "患者在医院再次手术后花费三万元",
+            "网格员报告，两家已经吵过两回",
         ],
     ),
     "vulnerable": (
@@ -414,6 +439,8 @@ CASES = {
             "报警人称孕妇被推倒",
             "市民来电反映，七旬老人无人赡养",
             "报警人称其母亲瘫痪在床",
+            "报警人称看到一名小女孩独自在马路边哭",
+            "网格员报告，一名智力有缺陷的村民被带到外地砖厂干活",
         ],
         [
             "报警人称家中无老人小孩",
@@ -567,6 +594,142 @@ def test_an_own_earlier_attempt_stays_self_harm_but_a_relatives_old_death_does_n
     assert "self_harm" not in text_signals("报警人称其父多年前喝农药去世").flags
 
 
+# --- phrasing families found by the corpus misses --------------------------------------------------
+# Each family is a rule, not the corpus sentence: the positives vary the object, the order (把…打断 /
+# 打断…的腿) and the channel; the near misses hold the same words in an innocent reading.
+
+MAIMING = (
+    [
+        "报警人称对方扬言要打断他儿子的腿",
+        "网格员走访发现，债主说不还钱就把他腿打断",
+        "市民来电反映，对方威胁要打折他的胳膊",
+        "来访人反映，对方说要把他的手剁了",
+        "报警人称岳父说他敢离婚就把他腿给打折",
+        "报警人称包工头说再来就卸了你的一条腿",
+        "报警人称对方拿着杀猪刀说要剁了他的手",
+    ],
+    [
+        "报警人称对方打断了他的话",
+        "报警人称商场打折促销人太多",
+        "报警人称商家给打折，后来又不认",
+        "报警人称家具店送货时把桌子腿打断了",
+        "报警人称饭店剁了几斤猪手没给钱",
+        "报警人称卸货时砸到脚，老板不给工伤赔偿",
+        "报警人称工人卸了车上的手推车后与老板争吵",
+        "报警人称他打断了狗的腿",
+    ],
+)
+
+ARSON = (
+    [
+        "报警人称工人说再不给钱就把包工头家的房子点了",
+        "网格员走访发现，邻居扬言要把他家的拖拉机烧了",
+        "来访人反映，对方说要一把火把他的店烧了",
+        "报警人称对方提着一桶汽油去了卫生院，说不给钱就点了",
+        "市民来电反映，对方说晚上要把他家的麦子点了，再把房子也烧了",
+        "报警人称邻居说再不让地就一把火把她家点了",
+    ],
+    [
+        "报警人称电线短路起火，把他家房子烧了",
+        "报警人称邻居烧秸秆把他家草垛烧了",
+        "报警人称老师把大家点了一遍名",
+        "报警人称他把自己的车烧了骗保",
+        "报警人称他把房子卖了，拿钱跑路",
+        "报警人称汽油价格上涨，出租车司机就罢工了",
+        "报警人称他把家里的垃圾烧了，邻居嫌烟大",
+    ],
+)
+
+STABBING = (
+    [
+        "报警人称对方拿着铁叉说谁先浇地就叉死谁",
+        "报警人称叔叔拿着砍刀说谁敢动土就砍谁",
+        "报警人称邻居拿着杀猪刀说谁再排水就捅谁",
+        "报警人称父亲拿着铁锹说谁敢来拆就拍死谁",
+        "来访人反映，工人扬言要拿刀去找包工头算账",
+        "网格员走访发现，其兄天天在家磨刀，说要去找医生算账",
+    ],
+    [
+        "报警人称不知道是谁砍了谁家的树",
+        "报警人称一巴掌拍死了苍蝇",
+        "报警人称用铁锹拍死了一条蛇",
+        "报警人称他叉死了一条鱼",
+        "报警人称拿着账本去找老板算账",
+        "报警人称拿着发票去找商家讨说法",
+    ],
+)
+
+SELF_DESTRUCTION = (
+    [
+        "报警人称老太太坐在他家门口说要一头撞死在这里",
+        "报警人称村民带着一桶汽油说要点了自己",
+        "来访人反映，他说补偿款再不到位就在乡政府门口把自己点了",
+        "报警人称老汉在地头挖了个坑，说要把自己埋进去",
+        "报警人称骑手喝了半瓶白酒，说要去撞车死",
+        "报警人称一女子在医院门口喝下随身带的农药",
+        "网格员走访发现，他在家里放了一瓶农药，说讨不到说法就喝下去",
+        "报警人称拆迁户爬上了村里的水塔，喊着不给补偿就跳下来",
+        "来访人反映在水库边看到一名男子把鞋子放在岸边后往水里走",
+        "来访人反映其女儿留下字条说对不起家里，人已联系不上",
+        "网格员走访发现，摊贩喝了酒说要拿农药跟对方同归于尽",
+    ],
+    [
+        "报警人称一头牛撞死在他家门口",
+        "报警人称货车一头撞在树上，司机受伤",
+        "报警人称两辆车撞车死了一人",
+        "报警人称他点了自己爱吃的菜，饭店上错了",
+        "报警人称孩子把自己埋进沙子里玩",
+        "报警人称喝酒后打的农药飘到邻居地里",
+        "报警人称孩子误喝了家里的农药，已送医",
+        "报警人称孩子往水里跑去玩水",
+        "报警人称他把鞋子放在河边洗衣服",
+        "报警人称留下字条说对不起，刮了他的车",
+        "报警人称从车上跳下来时摔伤",
+        "报警人称工人爬上信号塔维修时与人争吵",
+    ],
+)
+
+FAMILIES = {
+    "maiming": ("threat_kill", MAIMING),
+    "arson": ("threat_kill", ARSON),
+    "stabbing": ("threat_kill", STABBING),
+    "self_destruction": ("self_harm", SELF_DESTRUCTION),
+}
+FAMILY_POSITIVES = [
+    pytest.param(flag, text, id=f"{name}+{i}")
+    for name, (flag, (pos, _)) in FAMILIES.items()
+    for i, text in enumerate(pos)
+]
+FAMILY_NEGATIVES = [
+    pytest.param(flag, text, id=f"{name}-{i}")
+    for name, (flag, (_, neg)) in FAMILIES.items()
+    for i, text in enumerate(neg)
+]
+FAMILY_TEXTS = [t for _, (_, (pos, neg)) in FAMILIES.items() for t in pos + neg]
+
+
+@pytest.mark.parametrize(("flag", "text"), FAMILY_POSITIVES)
+def test_a_phrasing_family_raises_its_flag(flag, text):
+    assert flag in text_signals(text).flags, text
+
+
+@pytest.mark.parametrize(("flag", "text"), FAMILY_NEGATIVES)
+def test_a_near_miss_of_a_phrasing_family_does_not(flag, text):
+    flags = text_signals(text).flags
+    assert not flags & {"threat_kill", "self_harm"}, (text, text_signals(text).evidence)
+
+
+def test_a_self_destruction_is_not_a_threat_to_kill_and_arson_is_not_self_harm():
+    for text in SELF_DESTRUCTION[0][:4]:
+        assert "threat_kill" not in text_signals(text).flags, text
+    for text in ARSON[0]:
+        assert "self_harm" not in text_signals(text).flags, text
+
+
+def test_a_maiming_threat_still_counts_with_a_dog_as_the_insult():
+    assert "threat_kill" in text_signals("报警人称对方扬言要打断他的狗腿").flags
+
+
 # --- evidence ----------------------------------------------------------------------------------------
 
 
@@ -718,7 +881,7 @@ def test_gating_never_changes_a_result():
     """Rules run only for texts holding one of their keys; without gating every rule runs."""
     ungated = Lexicon(load_lexicon().data, gating=False)
     gated = load_lexicon()
-    texts = THREATS + SELF_HARM + ORDINARY + [t for _, t in POSITIVES + NEGATIVES]
+    texts = THREATS + SELF_HARM + ORDINARY + [t for _, t in POSITIVES + NEGATIVES] + FAMILY_TEXTS
     for text in texts:
         assert gated.signals(text) == ungated.signals(text), text
 
