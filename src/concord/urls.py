@@ -11,6 +11,7 @@ urlpatterns = [
     path("disputes/", include("concord.disputes.urls")),
     path("people/", include("concord.people.urls")),
     path("intake/ledger/", include("concord.intake.urls_ledger")),
+    path("intake/screening/", include("concord.intake.screening_urls")),
     path("intake/", include("concord.intake.urls")),
     path("", include("concord.core.urls")),
 ]

@@ -14,8 +14,25 @@ NAV_ITEMS = [
     ("my_tasks", _("My tasks"), None),
     ("grid_report", _("Report what I found"), {Role.GRID_WORKER}),
     ("triage_queue", _("Lead pool"), TRIAGE_ROLES),
-    ("ledger_upload", _("Import a ledger"),
-     {Role.ANALYST, Role.ADMIN, Role.STATION_STAFF, Role.STATION_CHIEF}),
+    (
+        "screening_home",
+        _("Nil reports"),
+        {
+            Role.GRID_WORKER,
+            Role.AUXILIARY,
+            Role.COMMUNITY_OFFICER,
+            Role.STATION_STAFF,
+            Role.STATION_CHIEF,
+            Role.BUREAU_COMMANDER,
+            Role.ADMIN,
+        },
+    ),
+    ("campaign_list", _("Screening campaigns"), None),
+    (
+        "ledger_upload",
+        _("Import a ledger"),
+        {Role.ANALYST, Role.ADMIN, Role.STATION_STAFF, Role.STATION_CHIEF},
+    ),
     ("review_queue", _("Linkage review"), {Role.ADMIN, Role.ANALYST}),
     ("admin:index", _("Administration"), {Role.ADMIN, Role.ANALYST}),
 ]

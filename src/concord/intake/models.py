@@ -82,3 +82,6 @@ class Lead(models.Model):
 
     def __str__(self) -> str:
         return self.text[:40]
+
+
+from concord.intake.screening import *  # noqa: E402,F401,F403 (models in their own module)
