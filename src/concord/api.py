@@ -24,8 +24,8 @@ from ninja.security.session import SessionAuth
 
 from concord.accounts.tokens import api_token_verify
 from concord.disputes.api import router as disputes_router
-from concord.intake.api import router as intake_router
 from concord.disputes.services import StaleVersion
+from concord.intake.api import router as intake_router
 
 
 class BearerToken(HttpBearer):

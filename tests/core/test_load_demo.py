@@ -171,7 +171,7 @@ def test_second_run_creates_nothing_and_prints_the_same_totals():
 
     rows1, rows2 = _table(first.getvalue()), _table(second.getvalue())
     assert (
-        len(rows1) == 5 + len(Role) + len(Tier) + 4 + 2
+        len(rows1) == 5 + len(Role) + len(Tier) + 4 + 2 + 3 + 4
     )  # and the dispute register: disputes, parties, events, tasks
     assert [(label, total) for label, total, _ in rows1] == [
         (label, total) for label, total, _ in rows2

@@ -609,7 +609,8 @@ def test_applicants_and_respondents_under_their_own_merged_headers(tmp_path):
             [1, "2022-05-04", "赵六", None, "孙七", None, "债务", "东村"],
         ],
     )
-    read = ledger.read_ledger(path, today=TODAY)
+    with translation.override("en"):
+        read = ledger.read_ledger(path, today=TODAY)
     assert read.columns["parties_b"] == "姓名" and read.columns["id_number_b"] == "身份证号码"
     first, second = read.rows
     assert [(p.name, p.role, p.id_number) for p in first.parties] == [

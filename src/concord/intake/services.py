@@ -122,6 +122,7 @@ def lead_create(*, actor: User | None, data: LeadInput) -> Lead:
             person_id=person.pk if person else None,
             phone=phone,
             village_code=village_code,
+            address=data.address,
             at=received_at,
         )
         repeat = open_dispute_repeated(
@@ -151,7 +152,8 @@ def lead_create(*, actor: User | None, data: LeadInput) -> Lead:
         text=text,
         received_at=received_at,
         reporter_name=data.reporter_name.strip()[:50],
-        reporter_phone=data.reporter_phone.strip()[:32],
+        # Normalised, so repeat lookups by phone match however it was typed.
+        reporter_phone=(phone or data.reporter_phone.strip())[:32],
         address=data.address.strip()[:200],
         grid=grid,
         station=station,

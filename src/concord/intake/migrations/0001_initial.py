@@ -6,53 +6,183 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('disputes', '0004_risk_assessment_fields'),
-        ('people', '0002_linkage'),
-        ('territory', '0002_parent_kind_trigger'),
+        ("disputes", "0004_risk_assessment_fields"),
+        ("people", "0002_linkage"),
+        ("territory", "0002_parent_kind_trigger"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Lead',
+            name="Lead",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('channel', models.CharField(choices=[('police_call', 'Police call (110)'), ('grid_report', 'Grid worker report'), ('patrol_visit', 'Patrol visit'), ('hotline', '12345 hotline'), ('walk_in', 'Walk-in'), ('petition', 'Petition'), ('referral', 'Referral'), ('campaign', 'Screening campaign'), ('ledger_import', 'Ledger import'), ('api', 'External system')], max_length=16, verbose_name='channel')),
-                ('source_ref', models.CharField(blank=True, max_length=80, verbose_name='source reference')),
-                ('source_system', models.CharField(blank=True, max_length=80, verbose_name='source system')),
-                ('text', models.TextField(verbose_name='text')),
-                ('received_at', models.DateTimeField(db_index=True, verbose_name='received at')),
-                ('reporter_name', models.CharField(blank=True, max_length=50, verbose_name='reporter')),
-                ('reporter_phone', models.CharField(blank=True, max_length=32, verbose_name="reporter's phone")),
-                ('address', models.CharField(blank=True, max_length=200, verbose_name='address')),
-                ('is_dispute', models.BooleanField(default=True, verbose_name='describes a dispute')),
-                ('category', models.CharField(blank=True, max_length=16, verbose_name='category')),
-                ('confidence', models.FloatField(default=0, verbose_name='confidence')),
-                ('flags', models.JSONField(blank=True, default=list, verbose_name='risk flags')),
-                ('level', models.CharField(blank=True, max_length=8, verbose_name='indicated risk level')),
-                ('priority', models.PositiveSmallIntegerField(default=0)),
-                ('repeat_reasons', models.JSONField(blank=True, default=list)),
-                ('state', models.CharField(choices=[('new', 'Awaiting triage'), ('registered', 'Registered as a dispute'), ('attached', 'Attached to a dispute'), ('dismissed', 'Dismissed')], default='new', max_length=12, verbose_name='state')),
-                ('dismiss_reason', models.CharField(blank=True, max_length=200, verbose_name='reason dismissed')),
-                ('triaged_at', models.DateTimeField(blank=True, null=True)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('created_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('dispute', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='leads', to='disputes.dispute')),
-                ('grid', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='territory.unit', verbose_name='grid')),
-                ('repeat_of', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='disputes.dispute')),
-                ('reporter_person', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='leads', to='people.person')),
-                ('station', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='territory.unit', verbose_name='station')),
-                ('triaged_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "channel",
+                    models.CharField(
+                        choices=[
+                            ("police_call", "Police call (110)"),
+                            ("grid_report", "Grid worker report"),
+                            ("patrol_visit", "Patrol visit"),
+                            ("hotline", "12345 hotline"),
+                            ("walk_in", "Walk-in"),
+                            ("petition", "Petition"),
+                            ("referral", "Referral"),
+                            ("campaign", "Screening campaign"),
+                            ("ledger_import", "Ledger import"),
+                            ("api", "External system"),
+                        ],
+                        max_length=16,
+                        verbose_name="channel",
+                    ),
+                ),
+                (
+                    "source_ref",
+                    models.CharField(blank=True, max_length=80, verbose_name="source reference"),
+                ),
+                (
+                    "source_system",
+                    models.CharField(blank=True, max_length=80, verbose_name="source system"),
+                ),
+                ("text", models.TextField(verbose_name="text")),
+                ("received_at", models.DateTimeField(db_index=True, verbose_name="received at")),
+                (
+                    "reporter_name",
+                    models.CharField(blank=True, max_length=50, verbose_name="reporter"),
+                ),
+                (
+                    "reporter_phone",
+                    models.CharField(blank=True, max_length=32, verbose_name="reporter's phone"),
+                ),
+                ("address", models.CharField(blank=True, max_length=200, verbose_name="address")),
+                (
+                    "is_dispute",
+                    models.BooleanField(default=True, verbose_name="describes a dispute"),
+                ),
+                ("category", models.CharField(blank=True, max_length=16, verbose_name="category")),
+                ("confidence", models.FloatField(default=0, verbose_name="confidence")),
+                ("flags", models.JSONField(blank=True, default=list, verbose_name="risk flags")),
+                (
+                    "level",
+                    models.CharField(blank=True, max_length=8, verbose_name="indicated risk level"),
+                ),
+                ("priority", models.PositiveSmallIntegerField(default=0)),
+                ("repeat_reasons", models.JSONField(blank=True, default=list)),
+                (
+                    "state",
+                    models.CharField(
+                        choices=[
+                            ("new", "Awaiting triage"),
+                            ("registered", "Registered as a dispute"),
+                            ("attached", "Attached to a dispute"),
+                            ("dismissed", "Dismissed"),
+                        ],
+                        default="new",
+                        max_length=12,
+                        verbose_name="state",
+                    ),
+                ),
+                (
+                    "dismiss_reason",
+                    models.CharField(blank=True, max_length=200, verbose_name="reason dismissed"),
+                ),
+                ("triaged_at", models.DateTimeField(blank=True, null=True)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "dispute",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="leads",
+                        to="disputes.dispute",
+                    ),
+                ),
+                (
+                    "grid",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="territory.unit",
+                        verbose_name="grid",
+                    ),
+                ),
+                (
+                    "repeat_of",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to="disputes.dispute",
+                    ),
+                ),
+                (
+                    "reporter_person",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="leads",
+                        to="people.person",
+                    ),
+                ),
+                (
+                    "station",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="territory.unit",
+                        verbose_name="station",
+                    ),
+                ),
+                (
+                    "triaged_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'lead',
-                'verbose_name_plural': 'leads',
-                'indexes': [models.Index(fields=['state', '-priority', 'received_at'], name='intake_lead_triage'), models.Index(fields=['reporter_phone'], name='intake_lead_reporte_c3777e_idx')],
-                'constraints': [models.UniqueConstraint(condition=models.Q(('source_ref', ''), _negated=True), fields=('channel', 'source_system', 'source_ref'), name='intake_lead_one_per_source_ref')],
+                "verbose_name": "lead",
+                "verbose_name_plural": "leads",
+                "indexes": [
+                    models.Index(
+                        fields=["state", "-priority", "received_at"], name="intake_lead_triage"
+                    ),
+                    models.Index(fields=["reporter_phone"], name="intake_lead_reporte_c3777e_idx"),
+                ],
+                "constraints": [
+                    models.UniqueConstraint(
+                        condition=models.Q(("source_ref", ""), _negated=True),
+                        fields=("channel", "source_system", "source_ref"),
+                        name="intake_lead_one_per_source_ref",
+                    )
+                ],
             },
         ),
     ]

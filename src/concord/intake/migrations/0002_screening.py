@@ -6,92 +6,249 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('intake', '0001_initial'),
-        ('territory', '0002_parent_kind_trigger'),
+        ("intake", "0001_initial"),
+        ("territory", "0002_parent_kind_trigger"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Campaign',
+            name="Campaign",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=120, verbose_name='name')),
-                ('description', models.TextField(blank=True, verbose_name='description')),
-                ('checklist', models.JSONField(default=list, verbose_name='checklist')),
-                ('deadline', models.DateField(verbose_name='deadline')),
-                ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='launched at')),
-                ('created_by', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='launched by')),
-                ('unit', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='campaigns', to='territory.unit', verbose_name='launched by unit')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.CharField(max_length=120, verbose_name="name")),
+                ("description", models.TextField(blank=True, verbose_name="description")),
+                ("checklist", models.JSONField(default=list, verbose_name="checklist")),
+                ("deadline", models.DateField(verbose_name="deadline")),
+                ("created_at", models.DateTimeField(auto_now_add=True, verbose_name="launched at")),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="launched by",
+                    ),
+                ),
+                (
+                    "unit",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="campaigns",
+                        to="territory.unit",
+                        verbose_name="launched by unit",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'screening campaign',
-                'verbose_name_plural': 'screening campaigns',
-                'ordering': ['-deadline', '-id'],
+                "verbose_name": "screening campaign",
+                "verbose_name_plural": "screening campaigns",
+                "ordering": ["-deadline", "-id"],
             },
         ),
         migrations.CreateModel(
-            name='CampaignUnit',
+            name="CampaignUnit",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('done_items', models.JSONField(blank=True, default=list, verbose_name='items done')),
-                ('found_count', models.PositiveIntegerField(default=0, verbose_name='disputes found')),
-                ('notes', models.TextField(blank=True, verbose_name='what was found')),
-                ('reported_at', models.DateTimeField(blank=True, null=True, verbose_name='reported at')),
-                ('completed_at', models.DateTimeField(blank=True, null=True, verbose_name='completed at')),
-                ('campaign', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='units', to='intake.campaign', verbose_name='campaign')),
-                ('reported_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='reported by')),
-                ('unit', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='territory.unit', verbose_name='unit')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "done_items",
+                    models.JSONField(blank=True, default=list, verbose_name="items done"),
+                ),
+                (
+                    "found_count",
+                    models.PositiveIntegerField(default=0, verbose_name="disputes found"),
+                ),
+                ("notes", models.TextField(blank=True, verbose_name="what was found")),
+                (
+                    "reported_at",
+                    models.DateTimeField(blank=True, null=True, verbose_name="reported at"),
+                ),
+                (
+                    "completed_at",
+                    models.DateTimeField(blank=True, null=True, verbose_name="completed at"),
+                ),
+                (
+                    "campaign",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="units",
+                        to="intake.campaign",
+                        verbose_name="campaign",
+                    ),
+                ),
+                (
+                    "reported_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="reported by",
+                    ),
+                ),
+                (
+                    "unit",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="territory.unit",
+                        verbose_name="unit",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'unit in a campaign',
-                'verbose_name_plural': 'units in campaigns',
-                'ordering': ['campaign', 'unit__path'],
-                'constraints': [models.UniqueConstraint(fields=('campaign', 'unit'), name='intake_campaignunit_one_per_unit')],
+                "verbose_name": "unit in a campaign",
+                "verbose_name_plural": "units in campaigns",
+                "ordering": ["campaign", "unit__path"],
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("campaign", "unit"), name="intake_campaignunit_one_per_unit"
+                    )
+                ],
             },
         ),
         migrations.CreateModel(
-            name='NilReport',
+            name="NilReport",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('cadence', models.CharField(choices=[('weekly', 'Weekly'), ('daily', 'Daily (sensitive period)')], max_length=8, verbose_name='cadence')),
-                ('period_start', models.DateField(verbose_name='period from')),
-                ('period_end', models.DateField(verbose_name='period to')),
-                ('kind', models.CharField(choices=[('nothing_found', 'Nothing found'), ('disputes', 'Disputes found')], max_length=16, verbose_name='report')),
-                ('disputes_count', models.PositiveIntegerField(default=0, verbose_name='leads and disputes raised')),
-                ('note', models.CharField(blank=True, max_length=500, verbose_name='note')),
-                ('reported_at', models.DateTimeField(verbose_name='reported at')),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('grid', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='nil_reports', to='territory.unit', verbose_name='grid')),
-                ('reported_by', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='reported by')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "cadence",
+                    models.CharField(
+                        choices=[("weekly", "Weekly"), ("daily", "Daily (sensitive period)")],
+                        max_length=8,
+                        verbose_name="cadence",
+                    ),
+                ),
+                ("period_start", models.DateField(verbose_name="period from")),
+                ("period_end", models.DateField(verbose_name="period to")),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("nothing_found", "Nothing found"),
+                            ("disputes", "Disputes found"),
+                        ],
+                        max_length=16,
+                        verbose_name="report",
+                    ),
+                ),
+                (
+                    "disputes_count",
+                    models.PositiveIntegerField(
+                        default=0, verbose_name="leads and disputes raised"
+                    ),
+                ),
+                ("note", models.CharField(blank=True, max_length=500, verbose_name="note")),
+                ("reported_at", models.DateTimeField(verbose_name="reported at")),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "grid",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="nil_reports",
+                        to="territory.unit",
+                        verbose_name="grid",
+                    ),
+                ),
+                (
+                    "reported_by",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="reported by",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'nil report',
-                'verbose_name_plural': 'nil reports',
-                'ordering': ['-period_start', 'grid__path'],
-                'indexes': [models.Index(fields=['period_start', 'period_end'], name='intake_nilreport_period')],
-                'constraints': [models.UniqueConstraint(fields=('grid', 'cadence', 'period_start'), name='intake_nilreport_one_per_grid_period'), models.CheckConstraint(condition=models.Q(('period_end__gte', models.F('period_start'))), name='intake_nilreport_dates_ordered'), models.CheckConstraint(condition=models.Q(models.Q(('kind', 'nothing_found'), _negated=True), ('disputes_count', 0), _connector='OR'), name='intake_nilreport_nothing_found_counts_zero')],
+                "verbose_name": "nil report",
+                "verbose_name_plural": "nil reports",
+                "ordering": ["-period_start", "grid__path"],
+                "indexes": [
+                    models.Index(
+                        fields=["period_start", "period_end"], name="intake_nilreport_period"
+                    )
+                ],
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("grid", "cadence", "period_start"),
+                        name="intake_nilreport_one_per_grid_period",
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(("period_end__gte", models.F("period_start"))),
+                        name="intake_nilreport_dates_ordered",
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(
+                            models.Q(("kind", "nothing_found"), _negated=True),
+                            ("disputes_count", 0),
+                            _connector="OR",
+                        ),
+                        name="intake_nilreport_nothing_found_counts_zero",
+                    ),
+                ],
             },
         ),
         migrations.CreateModel(
-            name='SensitivePeriod',
+            name="SensitivePeriod",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=100, verbose_name='name')),
-                ('starts_on', models.DateField(verbose_name='first day')),
-                ('ends_on', models.DateField(verbose_name='last day')),
-                ('note', models.CharField(blank=True, max_length=500, verbose_name='note')),
-                ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='set at')),
-                ('set_by', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='set by')),
-                ('unit', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='sensitive_periods', to='territory.unit', verbose_name='bureau')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.CharField(max_length=100, verbose_name="name")),
+                ("starts_on", models.DateField(verbose_name="first day")),
+                ("ends_on", models.DateField(verbose_name="last day")),
+                ("note", models.CharField(blank=True, max_length=500, verbose_name="note")),
+                ("created_at", models.DateTimeField(auto_now_add=True, verbose_name="set at")),
+                (
+                    "set_by",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="set by",
+                    ),
+                ),
+                (
+                    "unit",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="sensitive_periods",
+                        to="territory.unit",
+                        verbose_name="bureau",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'sensitive period',
-                'verbose_name_plural': 'sensitive periods',
-                'ordering': ['-starts_on', '-id'],
-                'constraints': [models.CheckConstraint(condition=models.Q(('ends_on__gte', models.F('starts_on'))), name='intake_sensitiveperiod_dates_ordered')],
+                "verbose_name": "sensitive period",
+                "verbose_name_plural": "sensitive periods",
+                "ordering": ["-starts_on", "-id"],
+                "constraints": [
+                    models.CheckConstraint(
+                        condition=models.Q(("ends_on__gte", models.F("starts_on"))),
+                        name="intake_sensitiveperiod_dates_ordered",
+                    )
+                ],
             },
         ),
     ]
