@@ -184,3 +184,98 @@ def test_an_external_system_sends_a_lead_once_per_idempotency_key(client, county
         **headers,
     )
     assert bad.status_code == 422 and "text" in str(bad.json())
+
+
+def test_a_patrol_visit_with_a_finding_puts_a_lead_in_the_pool(client, county):
+    from concord.intake.models import PatrolVisit
+
+    client.force_login(county.east.grid_worker)
+    client.post(
+        reverse("patrol_visit"),
+        {
+            "grid": county.east.grid.pk,
+            "visited_on": timezone.localdate().isoformat(),
+            "households": "12",
+            "found": "走访发现两户因宅基地边界争吵",
+        },
+    )
+    visit = PatrolVisit.objects.get()
+    assert visit.households == 12 and visit.lead.channel == "patrol_visit"
+    assert visit.lead.grid == county.east.grid
+
+
+def test_a_patrol_visit_with_nothing_found_makes_no_lead(client, county):
+    from concord.intake.models import PatrolVisit
+
+    client.force_login(county.east.grid_worker)
+    client.post(
+        reverse("patrol_visit"),
+        {
+            "grid": county.east.grid.pk,
+            "visited_on": timezone.localdate().isoformat(),
+            "households": "8",
+            "found": "",
+        },
+    )
+    assert PatrolVisit.objects.get().lead is None and not Lead.objects.exists()
+
+
+def test_one_system_cannot_see_another_systems_leads(client, county):
+    from django.db import transaction
+
+    from concord.accounts.tokens import api_token_issue
+    from tests.factories import UserFactory
+
+    admin = UserFactory(role="admin", scope_unit=county.bureau)
+    hotline = UserFactory(role="analyst", scope_unit=county.bureau, username="sys-12345")
+    court = UserFactory(role="analyst", scope_unit=county.bureau, username="sys-court")
+    with transaction.atomic():
+        _, hotline_token = api_token_issue(actor=admin, user=hotline, name="12345")
+        _, court_token = api_token_issue(actor=admin, user=court, name="court")
+    body = {
+        "idempotency_key": "K-1",
+        "channel": "hotline",
+        "text": "市民来电反映邻居占用公共通道，双方争吵",
+        "grid": county.east.grid.code,
+    }
+    client.post(
+        "/api/leads",
+        body,
+        content_type="application/json",
+        HTTP_AUTHORIZATION=f"Bearer {hotline_token}",
+    )
+    assert (
+        client.get("/api/leads/K-1", HTTP_AUTHORIZATION=f"Bearer {hotline_token}").status_code
+        == 200
+    )
+    assert (
+        client.get("/api/leads/K-1", HTTP_AUTHORIZATION=f"Bearer {court_token}").status_code == 404
+    )
+
+
+def test_a_bad_lead_payload_names_the_fields(client, county):
+    from django.db import transaction
+
+    from concord.accounts.tokens import api_token_issue
+    from tests.factories import UserFactory
+
+    admin = UserFactory(role="admin", scope_unit=county.bureau)
+    system = UserFactory(role="analyst", scope_unit=county.bureau, username="sys-110")
+    with transaction.atomic():
+        _, token = api_token_issue(actor=admin, user=system, name="110")
+    bad = client.post(
+        "/api/leads",
+        {"idempotency_key": "", "text": "x" * 5000, "grid": "NOPE"},
+        content_type="application/json",
+        HTTP_AUTHORIZATION=f"Bearer {token}",
+    )
+    assert bad.status_code == 422
+    fields = {tuple(e["loc"])[-1] for e in bad.json()["detail"]}
+    assert {"idempotency_key", "text"} <= fields
+    unknown_grid = client.post(
+        "/api/leads",
+        {"idempotency_key": "G-1", "text": "邻里因排水争吵", "grid": "NOPE"},
+        content_type="application/json",
+        HTTP_AUTHORIZATION=f"Bearer {token}",
+    )
+    assert unknown_grid.status_code == 422 and "grid" in str(unknown_grid.json())

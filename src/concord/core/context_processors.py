@@ -13,6 +13,7 @@ NAV_ITEMS = [
     ("dispute_register", _("Register a dispute"), TRANSITIONS["register"].roles[Level.YELLOW]),
     ("my_tasks", _("My tasks"), None),
     ("grid_report", _("Report what I found"), {Role.GRID_WORKER}),
+    ("patrol_visit", _("Log a patrol visit"), {Role.GRID_WORKER, Role.AUXILIARY}),
     ("triage_queue", _("Lead pool"), TRIAGE_ROLES),
     (
         "screening_home",

@@ -177,6 +177,26 @@ class _BatchNgrams:
         self.idf = np.asarray(vectorizer.idf_, dtype=np.float64)
         self.n_features = len(self.idf)
         self._identity = identity(self.n_features, dtype=np.float64, format="csr")
+        self._bmp: np.ndarray | None = None
+
+    def _char_ids(self, codepoints: np.ndarray) -> np.ndarray:
+        """Each character's id (0: not a training character): a table for the BMP, a search
+        for the rare character beyond it."""
+        if self._bmp is None:  # built on first use, not stored with the model
+            bmp = self.chars[self.chars < 0x10000]
+            self._bmp = np.zeros(0x10000, dtype=np.uint64)
+            self._bmp[bmp] = np.arange(1, len(bmp) + 1, dtype=np.uint64)
+        ids = self._bmp[np.minimum(codepoints, 0xFFFF)]
+        astral = np.flatnonzero(codepoints > 0xFFFF)
+        if astral.size:
+            where = np.searchsorted(self.chars, codepoints[astral])
+            where[where == len(self.chars)] = 0
+            found = self.chars[where] == codepoints[astral]
+            ids[astral] = np.where(found, where + 1, 0)
+        return ids
+
+    def __getstate__(self) -> dict:
+        return {**self.__dict__, "_bmp": None}
 
     def _pack_str(self, gram: str, ids: dict[str, int]) -> int:
         code = 0
@@ -227,9 +247,7 @@ class _BatchNgrams:
         n_texts = len(texts)
         lengths = np.fromiter(map(len, texts), dtype=np.int64, count=n_texts)
         codepoints = np.frombuffer("".join(texts).encode("utf-32-le"), dtype=np.uint32)
-        where = np.searchsorted(self.chars, codepoints)
-        where[where == len(self.chars)] = 0
-        char_ids = np.where(self.chars[where] == codepoints, where + 1, 0).astype(np.uint64)
+        char_ids = self._char_ids(codepoints)
         ends = np.cumsum(lengths)
         row_of = np.repeat(np.arange(n_texts, dtype=np.int64), lengths)
         remaining = ends[row_of] - np.arange(len(codepoints), dtype=np.int64)

@@ -63,3 +63,20 @@ class LeadDismissForm(_Bootstrap, forms.Form):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self._style()
+
+
+class PatrolVisitForm(_Bootstrap, forms.Form):
+    visited_on = forms.DateField(
+        label=_("Visited on"), widget=forms.DateInput(attrs={"type": "date"})
+    )
+    households = forms.IntegerField(label=_("Households visited"), min_value=1, max_value=10000)
+    found = forms.CharField(
+        label=_("What was found (leave empty if nothing)"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        max_length=2000,
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._style()

@@ -84,4 +84,33 @@ class Lead(models.Model):
         return self.text[:40]
 
 
+class PatrolVisit(models.Model):
+    """A patrol visit (走访) in a grid: households visited and what was found; a finding becomes a lead."""
+
+    grid = models.ForeignKey(
+        "territory.Unit", verbose_name=_("grid"), on_delete=models.PROTECT, related_name="+"
+    )
+    visitor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("visited by"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    visited_on = models.DateField(_("visited on"))
+    households = models.PositiveIntegerField(_("households visited"))
+    found = models.TextField(_("what was found"), blank=True)
+    lead = models.ForeignKey(
+        Lead, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("patrol visit")
+        verbose_name_plural = _("patrol visits")
+        ordering = ["-visited_on", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.grid_id} {self.visited_on} {self.households}"
+
+
 from concord.intake.screening import *  # noqa: E402,F401,F403 (models in their own module)

@@ -14,7 +14,7 @@ from concord.accounts.scope import can_see_unit
 from concord.audit.services import audit_record
 from concord.disputes import services as dispute_services
 from concord.disputes.models import Category, Channel, Dispute, Level
-from concord.intake.models import Lead
+from concord.intake.models import Lead, PatrolVisit
 from concord.territory.models import Unit, UnitKind
 
 TRIAGE_ROLES = frozenset(
@@ -267,3 +267,41 @@ def lead_dismiss(*, actor: User, lead: Lead, reason: str) -> Lead:
         raise ValidationError({"reason": _("Say why the lead is dismissed.")})
     lead = _triage_check(actor, lead)
     return _done(lead, actor, Lead.State.DISMISSED, dismiss_reason=reason.strip()[:200])
+
+
+@transaction.atomic
+def patrol_visit_record(
+    *, actor: User, grid: Unit, visited_on: dt.date, households: int, found: str = ""
+) -> PatrolVisit:
+    """A visit log (走访); what was found, if anything, goes into the lead pool at once."""
+
+    errors: dict[str, str] = {}
+    if households < 1:
+        errors["households"] = _("Count at least one household visited.")
+    if visited_on > timezone.localdate():
+        errors["visited_on"] = _("A visit cannot be in the future.")
+    if errors:
+        raise ValidationError(errors)
+    if grid.kind != UnitKind.GRID or not can_see_unit(actor, grid):
+        raise PermissionDenied(_("This grid is outside your area."))
+    lead = None
+    if found.strip():
+        lead = lead_create(
+            actor=actor, data=LeadInput(channel=Channel.PATROL_VISIT, text=found, grid=grid)
+        )
+    visit = PatrolVisit.objects.create(
+        grid=grid,
+        visitor=actor,
+        visited_on=visited_on,
+        households=households,
+        found=found.strip(),
+        lead=lead,
+    )
+    audit_record(
+        actor=actor,
+        action="intake.patrol_visit",
+        target=visit,
+        unit=grid,
+        data={"households": households, "lead": lead.pk if lead else None},
+    )
+    return visit

@@ -150,3 +150,39 @@ def grid_report(request: HttpRequest) -> HttpResponse:
             messages.success(request, _("Reported. The station will triage it."))
             return redirect("lead_detail", lead_id=lead.pk)
     return render(request, "intake/grid_report.html", {"form": form, "grid": grids[0]})
+
+
+@login_required
+def patrol_visit(request: HttpRequest) -> HttpResponse:
+    """A grid worker or auxiliary logs a patrol visit (走访) from a phone."""
+    from django.utils import timezone
+
+    from concord.intake.forms import PatrolVisitForm
+    from concord.intake.models import PatrolVisit
+
+    grids = units_visible(actor=request.user, kind=UnitKind.GRID).order_by("code")
+    grid = (
+        grids.filter(pk=request.POST.get("grid") or request.GET.get("grid")).first()
+        or grids.first()
+    )
+    if grid is None:
+        raise Http404(_("You have no grid to visit."))
+    form = PatrolVisitForm(request.POST or None, initial={"visited_on": timezone.localdate()})
+    if request.method == "POST" and form.is_valid():
+        try:
+            visit = services.patrol_visit_record(actor=request.user, grid=grid, **form.cleaned_data)
+        except ValidationError as exc:
+            _errors_into(form, exc)
+        else:
+            messages.success(
+                request,
+                _("Visit logged.")
+                + (" " + _("What you found is in the lead pool.") if visit.lead_id else ""),
+            )
+            return redirect("patrol_visit")
+    recent = PatrolVisit.objects.filter(visitor=request.user).select_related("grid")[:10]
+    return render(
+        request,
+        "intake/patrol_visit.html",
+        {"form": form, "grid": grid, "grids": grids[:200], "recent": recent},
+    )
