@@ -2,6 +2,7 @@
 
 import json
 import random
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -239,3 +240,15 @@ def test_full_width_text_is_classified_like_half_width():
     half = "报警人称朋友借其50000元到期不还,双方争吵"
     full = "报警人称朋友借其５００００元到期不还，双方争吵"
     assert model.predict([half])[0] == model.predict([full])[0]
+
+
+def test_docs_show_the_current_heldout_figures():
+    """docs/classifier.md is regenerated when the corpus or the model changes:
+    `python -m concord.intake.corpus_tools report --write docs/classifier.md`."""
+    doc = (Path(__file__).resolve().parents[2] / "docs" / "classifier.md").read_text("utf-8")
+    lines = ct.evaluation_tables(ct.heldout_evaluation())
+    model_part = lines[
+        : lines.index("### Risk flags: the lexicon against the corpus labels (held-out)")
+    ]
+    missing = [line for line in model_part if line not in doc]
+    assert not missing, "regenerate docs/classifier.md: " + "\n".join(missing)

@@ -9,12 +9,12 @@ most probable of the ten. ``confidence`` is the probability of the label given.
 Risk flags are not the model's: they come from the rule lexicon (``concord.risk.signals``), which a
 person can read and correct, because a missed threat to life is the costliest error.
 
-Text is normalised first (NFKC: full-width → half-width; lower case; no whitespace) and the
-channel's framing ("报警人称", "市民来电反映", "网格员走访发现"…) is cut, so the model learns what
-happened, not who wrote it down.
+Text is normalised first (NFKC's folding: full-width → half-width; lower case; no whitespace);
+the features are TF-IDF over character 1- and 2-grams. Cutting the channel's framing ("报警人称",
+"市民来电反映"…) is available (`ModelConfig.strip_prefix`) but did not help cross-validation.
 
 Training is deterministic (the train split sorted by category and text, a deterministic solver)
-and takes a few seconds; `get_classifier()` trains once per process and keeps the fitted model in
+and takes a second or two; `get_classifier()` trains once per process and keeps the fitted model in
 memory, and on disk under ``var/classifier/`` keyed by a hash of the corpus files, this file and
 the library versions (set ``CONCORD_CLASSIFIER_CACHE=off`` to skip the disk). No model file is
 ever committed.
@@ -58,7 +58,8 @@ class Prediction:
 
 @dataclass(frozen=True)
 class ModelConfig:
-    """What cross-validation chooses between (corpus_tools.candidate_configs)."""
+    """The choices cross-validation compared (corpus_tools.candidate_configs); the defaults are
+    the chosen model."""
 
     ngram_range: tuple[int, int] = (1, 2)
     strip_prefix: bool = False  # cut the channel's framing ("报警人称") before the n-grams

@@ -8,7 +8,8 @@ channel code), the risk flags a careful reader would raise, and ``train`` or ``h
 held-out lines are never used to train or to choose the model; they measure it.
 
 ``python -m concord.intake.corpus_tools validate`` lists every problem (exit 1 when there is one);
-``python -m concord.intake.corpus_tools report`` prints the tables of docs/classifier.md;
+``python -m concord.intake.corpus_tools report`` prints the tables of docs/classifier.md (``--write
+docs/classifier.md`` replaces them there, between the report markers);
 ``python -m concord.intake.corpus_tools cv`` cross-validates the candidate models on the train split;
 ``python -m concord.intake.corpus_tools misses`` lists the threat and self-harm labels the lexicon
 misses, in both splits.
@@ -571,6 +572,16 @@ def report(*, cv: bool = True, speed: bool = True) -> str:
     return "\n".join(out)
 
 
+REPORT_START = "<!-- report:start (python -m concord.intake.corpus_tools report --write) -->"
+REPORT_END = "<!-- report:end -->"
+
+
+def replace_report(document: str, text: str) -> str:
+    """`document` with the part between its report markers replaced by `text`."""
+    start, end = document.index(REPORT_START), document.index(REPORT_END)
+    return document[: start + len(REPORT_START)] + "\n\n" + text.strip() + "\n\n" + document[end:]
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = list(sys.argv[1:] if argv is None else argv)
     command = args[0] if args else "report"
@@ -579,7 +590,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         print("\n".join(problems) or "corpus valid")
         return 1 if problems else 0
     if command == "report":
-        print(report(cv="--no-cv" not in args, speed="--no-speed" not in args))
+        text = report(cv="--no-cv" not in args, speed="--no-speed" not in args)
+        if "--write" in args:
+            path = Path(args[args.index("--write") + 1])
+            path.write_text(replace_report(path.read_text(encoding="utf-8"), text), "utf-8")
+        else:
+            print(text)
         return 0
     if command == "cv":
         print("\n".join(cv_table(load_corpus(split="train"))))
@@ -592,7 +608,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         result = heldout_evaluation()
         print("\n".join(evaluation_tables(result)))
         return 1 if result.failures() else 0
-    print(f"unknown command {command!r}: validate | report [--no-cv] [--no-speed] | cv | misses")
+    print(
+        f"unknown command {command!r}: validate | report [--no-cv] [--no-speed] [--write FILE]"
+        " | cv | misses | heldout"
+    )
     return 2
 
 

@@ -160,13 +160,13 @@ def count_leads(ctx: DemoContext) -> Section:
                 "waiting",
                 bilingual("待研判", gettext_lazy("Awaiting triage")),
                 leads.filter(state=Lead.State.NEW, is_dispute=True).count(),
-                0,
+                ctx.created["leads.waiting"],
             ),
             CountRow(
                 "repeats",
                 bilingual("疑似重复", gettext_lazy("Repeats of open cases")),
                 leads.filter(repeat_of__isnull=False).count(),
-                0,
+                ctx.created["leads.repeats"],
             ),
         ],
     )
