@@ -79,7 +79,21 @@ def linkage_side_by_side(records: int = 20_000) -> list[tuple[str, str, str]]:
     ]
 
 
-BENCHMARKS = [link_command, linkage_side_by_side]
+def scan_calls() -> list[tuple[str, str, str]]:
+    """`concord scan-calls` at 100,000 and 1,000,000 generated calls: speed and flat memory."""
+    from bench import scan
+
+    small, large = scan.rows(100_000), scan.rows(1_000_000)
+    rss = [float(row[1]) for row in (*small, *large) if "peak RSS" in row[0]]
+    ratio = (
+        "`concord scan-calls`: peak RSS 1,000,000 / 100,000 calls",
+        f"{rss[1] / rss[0]:.2f}",
+        "< 2",
+    )
+    return [*small, *large, ratio]
+
+
+BENCHMARKS = [link_command, linkage_side_by_side, scan_calls]
 
 
 def main() -> None:
