@@ -1,5 +1,6 @@
 from django import template
 from django.utils import timezone
+from django.utils.translation import gettext_lazy
 
 register = template.Library()
 
@@ -74,3 +75,20 @@ def level_label(level: str) -> str:
     from concord.disputes.models import Level
 
     return Level(level).label if level in Level.values else ""
+
+
+FLAG_LABELS = {
+    "threat_kill": gettext_lazy("Threat to kill"),
+    "self_harm": gettext_lazy("Self-harm"),
+    "weapon": gettext_lazy("Weapon at hand"),
+    "violence": gettext_lazy("Violence done"),
+    "group": gettext_lazy("Group"),
+    "stalking": gettext_lazy("Stalking"),
+    "repeat": gettext_lazy("Repeat reports"),
+    "vulnerable": gettext_lazy("Vulnerable person"),
+}
+
+
+@register.filter
+def flag_label(code: str) -> str:
+    return str(FLAG_LABELS.get(code, code))
