@@ -95,15 +95,18 @@ def policy_for(level: str) -> LevelPolicy:
 
 
 def _station_of(grid: Unit) -> Unit:
-    codes = [c for c in grid.path.strip("/").split("/") if c]
-    return Unit.objects.get(code__in=codes, kind=UnitKind.STATION)
+    station = grid.station()
+    if station is None:
+        raise ValidationError({"grid": _("This grid lies in no police station's area.")})
+    return station
 
 
 def _sector_officer(grid: Unit, on: dt.date) -> User | None:
     """The community officer currently responsible for the sector the grid lies in."""
-    codes = [c for c in grid.path.strip("/").split("/") if c]
     held = (
-        Responsibility.objects.filter(unit__code__in=codes, tier=Tier.SECTOR, since__lte=on)
+        Responsibility.objects.filter(
+            unit__code__in=grid.path_codes, tier=Tier.SECTOR, since__lte=on
+        )
         .exclude(until__lt=on)
         .select_related("user")
         .first()

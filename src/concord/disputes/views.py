@@ -39,10 +39,9 @@ def _get_case(request: HttpRequest, case_number: str) -> Dispute:
 
 
 def _people_over(dispute: Dispute, roles) -> "list[User]":
-    codes = [c for c in dispute.grid.path.strip("/").split("/") if c]
-    return User.objects.filter(is_active=True, role__in=roles, scope_unit__code__in=codes).order_by(
-        "role", "username"
-    )
+    return User.objects.filter(
+        is_active=True, role__in=roles, scope_unit__code__in=dispute.grid.path_codes
+    ).order_by("role", "username")
 
 
 def _apply_errors(form, exc: ValidationError) -> None:

@@ -227,9 +227,8 @@ def _station_of_unit(*, grid_id: int | None, village_code: str | None) -> int | 
         unit = Unit.objects.filter(code=village_code).only("path").first()
     if unit is None:
         return None
-    codes = [c for c in unit.path.strip("/").split("/") if c]
     return (
-        Unit.objects.filter(code__in=codes, kind=UnitKind.STATION)
+        Unit.objects.filter(code__in=unit.path_codes, kind=UnitKind.STATION)
         .values_list("pk", flat=True)
         .first()
     )

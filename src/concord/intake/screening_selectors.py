@@ -41,7 +41,7 @@ def local_today(now: dt.datetime | None = None) -> dt.date:
 
 
 def _codes(unit: Unit) -> list[str]:
-    return [c for c in unit.path.strip("/").split("/") if c]
+    return unit.path_codes
 
 
 def _percent(part: int, whole: int) -> int | None:

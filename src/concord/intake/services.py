@@ -53,8 +53,7 @@ def _station_for(data: LeadInput) -> tuple[Unit | None, Unit | None, str | None]
                 .first()
             )
     if grid is not None:
-        codes = [c for c in grid.path.strip("/").split("/") if c]
-        station = Unit.objects.get(code__in=codes, kind=UnitKind.STATION)
+        station = grid.station()
         village_code = village_code or (grid.parent.code if grid.parent_id else None)
         return grid, station, village_code
     return None, data.station, village_code

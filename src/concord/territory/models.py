@@ -73,9 +73,18 @@ class Unit(models.Model):
     def __str__(self) -> str:
         return self.name
 
+    @property
+    def path_codes(self) -> list[str]:
+        """The codes from the bureau down to this unit."""
+        return [c for c in self.path.strip("/").split("/") if c]
+
+    def station(self) -> "Unit | None":
+        """The police station whose area holds this unit (itself, for a station), in one query."""
+        return Unit.objects.filter(code__in=self.path_codes, kind=UnitKind.STATION).first()
+
     def ancestors(self) -> list["Unit"]:
         """From the root down to this unit's parent, in one query."""
-        codes = [c for c in self.path.strip("/").split("/")[:-1] if c]
+        codes = self.path_codes[:-1]
         by_code = {u.code: u for u in Unit.objects.filter(code__in=codes)}
         return [by_code[c] for c in codes if c in by_code]
 
