@@ -138,3 +138,50 @@ def register_dispute(
         parties=parties,
         **kwargs,
     )
+
+
+def mediation_body(
+    serves: Unit, *, name: str = "东镇人民调解委员会", kind: str = "township_committee", members=()
+):
+    """A mediation body serving `serves`, with the given mediators (users of role mediator)."""
+    from concord.mediation.models import MediationBody
+
+    body = MediationBody.objects.create(name=name, kind=kind)
+    body.serves.add(serves)
+    body.members.add(*members)
+    return body
+
+
+def mediator(unit: Unit, **kwargs) -> User:
+    return UserFactory(role=Role.MEDIATOR, scope_unit=unit, **kwargs)
+
+
+def make_closure_ready(dispute, actor: User, *, outcome_note: str = "双方和解"):
+    """Give a case what closure needs, as if recorded earlier: an outcome and the level's visits,
+    the last one finding both the matter and the grievance settled."""
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from concord.disputes.models import Dispute, DisputeEvent, LevelPolicy
+    from concord.mediation.models import FollowUpVisit
+
+    at = timezone.now() - dt.timedelta(days=40)
+    Dispute.objects.filter(pk=dispute.pk).update(outcome_note=outcome_note)
+    DisputeEvent.objects.create(
+        dispute=dispute, actor=actor, at=at, action="record_outcome", note=outcome_note
+    )
+    required = LevelPolicy.objects.get(level=dispute.level).visits_after_outcome
+    for n in range(required):
+        FollowUpVisit.objects.create(
+            dispute=dispute,
+            visited_at=at + dt.timedelta(days=n + 1),
+            visited_by=actor,
+            method="phone",
+            met_with="双方",
+            matter_settled=True,
+            grievance_settled=True,
+            note="回访正常",
+        )
+    dispute.refresh_from_db()
+    return dispute

@@ -44,6 +44,7 @@ INSTALLED_APPS = [
     "concord.people",
     "concord.disputes",
     "concord.intake",
+    "concord.mediation",
 ]
 
 MIDDLEWARE = [

@@ -4,6 +4,7 @@ import pytest
 
 from concord.audit.models import AuditEntry
 from concord.disputes import services
+from concord.mediation.services import visit_record
 from concord.disputes.models import DisputeEvent, Status, Task
 from tests.factories import register_dispute
 
@@ -37,14 +38,14 @@ def test_a_dispute_walks_every_state_to_closure_and_reopening(county):
         note="双方同意共同清理水沟",
     )
     steps.append(("record_outcome", b.auxiliary, Status.MEDIATING, Status.RESOLVED))
-    d = services.dispute_follow_up(
+    d = visit_record(
         actor=b.grid_worker,
         dispute=d,
         expected_version=d.version,
         note="回访：已通水",
         matter_settled=True,
         grievance_settled=True,
-    )
+    ).dispute
     steps.append(("follow_up", b.grid_worker, Status.RESOLVED, Status.FOLLOWING_UP))
     d = services.dispute_request_closure(actor=b.auxiliary, dispute=d, expected_version=d.version)
     steps.append(("request_closure", b.auxiliary, Status.FOLLOWING_UP, Status.CLOSURE_REQUESTED))
@@ -113,14 +114,14 @@ def test_closure_waives_remaining_tasks(county):
         lambda d: services.dispute_record_outcome(
             actor=b.officer, dispute=d, expected_version=d.version, outcome="contained", note="稳控"
         ),
-        lambda d: services.dispute_follow_up(
+        lambda d: visit_record(
             actor=b.officer,
             dispute=d,
             expected_version=d.version,
             note="ok",
             matter_settled=True,
             grievance_settled=True,
-        ),
+        ).dispute,
         lambda d: services.dispute_request_closure(
             actor=b.officer, dispute=d, expected_version=d.version
         ),

@@ -4,6 +4,7 @@ import pytest
 from django.core.exceptions import ValidationError
 
 from concord.disputes import services
+from concord.mediation.services import visit_record
 from concord.disputes.models import Assessment, Task
 from concord.disputes.services import PartyInput
 from tests.factories import register_dispute
@@ -188,14 +189,14 @@ def test_a_visit_that_finds_violence_proposes_a_reassessment(county):
     d = services.dispute_record_outcome(
         actor=b.officer, dispute=d, expected_version=d.version, outcome="resolved", note="已调解"
     )
-    d = services.dispute_follow_up(
+    d = visit_record(
         actor=b.grid_worker,
         dispute=d,
         expected_version=d.version,
         note="回访发现双方昨晚又打起来了，一方被打伤",
         matter_settled=False,
         grievance_settled=False,
-    )
+    ).dispute
     reassess = d.tasks.get(kind=Task.Kind.REASSESS)
     assert reassess.state == Task.State.OPEN and "violence" in reassess.title
     d = services.dispute_change_level(

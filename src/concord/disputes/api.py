@@ -20,6 +20,7 @@ from concord.accounts.models import User
 from concord.disputes import selectors, services
 from concord.disputes.models import Category, Channel, Dispute, Level, Party, Status, Task
 from concord.disputes.workflow import TRANSITIONS, actions_available
+from concord.mediation.services import visit_record
 from concord.people.masking import mask_address, mask_id_number, mask_phone
 from concord.territory.models import Unit
 
@@ -219,8 +220,14 @@ class OutcomeIn(ActionIn):
 
 class FollowUpIn(ActionIn):
     note: Note = Field(min_length=1)
-    matter_settled: bool
-    grievance_settled: bool
+    matter_settled: bool = Field(description="事了: the matter itself is settled.")
+    grievance_settled: bool = Field(description="心结解开: the parties' grievance is settled.")
+    method: Literal["in_person", "phone", "video"] = "in_person"
+    met_with: str = Field("", max_length=200, description="Whom the visitor met.")
+    satisfaction: Literal["", "satisfied", "partly", "dissatisfied"] = ""
+    recurred: bool = Field(
+        False, description="The dispute has flared up again: reopens a closed case."
+    )
 
 
 class TaskCompleteIn(Input):
@@ -719,11 +726,15 @@ def dispute_follow_up(request, case_number: str, payload: FollowUpIn):
     return _act(
         request,
         case_number,
-        services.dispute_follow_up,
+        visit_record,
         expected_version=payload.expected_version,
         note=payload.note,
         matter_settled=payload.matter_settled,
         grievance_settled=payload.grievance_settled,
+        method=payload.method,
+        met_with=payload.met_with,
+        satisfaction=payload.satisfaction,
+        recurred=payload.recurred,
     )
 
 

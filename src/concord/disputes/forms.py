@@ -4,6 +4,7 @@ from django.utils.translation import gettext_lazy as _
 from concord.accounts.models import Role, User
 from concord.disputes.models import Category, Channel, Level, Party, Status
 from concord.disputes.selectors import DisputeFilters
+from concord.mediation.models import FollowUpVisit, MediationBody, ReferralRoute
 from concord.territory.models import Unit
 
 
@@ -16,7 +17,7 @@ class _Bootstrap:
                 if isinstance(widget, forms.Select)
                 else (
                     "form-check-input"
-                    if isinstance(widget, forms.CheckboxInput)
+                    if isinstance(widget, forms.CheckboxInput | forms.CheckboxSelectMultiple)
                     else "form-control"
                 )
             )
@@ -180,6 +181,8 @@ class OutcomeForm(_Bootstrap, forms.Form):
 
 
 class FollowUpForm(_Bootstrap, forms.Form):
+    method = forms.ChoiceField(label=_("How"), choices=FollowUpVisit.Method.choices)
+    met_with = forms.CharField(label=_("Whom you met"), max_length=200, required=False)
     note = forms.CharField(
         label=_("What the visit found"), widget=forms.Textarea(attrs={"rows": 3})
     )
@@ -187,9 +190,36 @@ class FollowUpForm(_Bootstrap, forms.Form):
     grievance_settled = forms.BooleanField(
         label=_("The grievance is settled (心结解开)"), required=False
     )
+    satisfaction = forms.ChoiceField(
+        label=_("Satisfaction"),
+        choices=[("", "—"), *FollowUpVisit.Satisfaction.choices],
+        required=False,
+    )
+    recurred = forms.BooleanField(label=_("The dispute has flared up again"), required=False)
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        self._style()
+
+
+class ReferForm(_Bootstrap, forms.Form):
+    bodies = forms.ModelMultipleChoiceField(
+        label=_("Mediation bodies (several for joint handling)"),
+        queryset=MediationBody.objects.none(),
+        widget=forms.CheckboxSelectMultiple,
+    )
+    route = forms.ChoiceField(label=_("Route"), choices=ReferralRoute.choices)
+    note = forms.CharField(
+        label=_("What the body is asked to do"),
+        widget=forms.Textarea(attrs={"rows": 2}),
+        required=False,
+    )
+
+    def __init__(self, *args, bodies=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["bodies"].queryset = (
+            bodies if bodies is not None else MediationBody.objects.none()
+        )
         self._style()
 
 

@@ -273,8 +273,14 @@ class DisputeEvent(models.Model):
 
     dispute = models.ForeignKey(Dispute, on_delete=models.CASCADE, related_name="events")
     at = models.DateTimeField(_("time"), db_index=True)
+    # None: Concord's own scheduled check (a missed instalment, an escalation).
     actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("by"), on_delete=models.PROTECT, related_name="+"
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("by"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
     )
     action = models.CharField(_("action"), max_length=32)
     from_status = models.CharField(_("from"), max_length=20, blank=True)
@@ -303,6 +309,8 @@ class Task(models.Model):
         CLOSURE = "closure", _("Closure")
         REASSESS = "reassess", _("Re-assess the risk")
         DOWNGRADE_REVIEW = "downgrade_review", _("Review a downgrade below the rules' minimum")
+        REFERRAL = "referral", _("A referral came back from mediation")
+        PERFORMANCE = "performance", _("An agreement was not performed on time")
         OTHER = "other", _("Other")
 
     class State(models.TextChoices):

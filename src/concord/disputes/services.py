@@ -2,6 +2,7 @@
 DisputeEvent on the case's timeline and one audit row together."""
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
@@ -36,7 +37,6 @@ from concord.disputes.workflow import TRANSITIONS
 from concord.people.identity import InvalidIdNumber, parse_id_number
 from concord.people.services import party_link
 from concord.risk import loader as risk_loader
-from concord.risk.signals import text_signals
 from concord.territory.models import Responsibility, Tier, Unit, UnitKind
 
 
@@ -169,7 +169,7 @@ def _clean_party(index: int, party: PartyInput) -> Party:
 def _event(
     *,
     dispute: Dispute,
-    actor: User,
+    actor: User | None,
     action: str,
     from_status: str,
     to_status: str,
@@ -292,7 +292,8 @@ def _complete_tasks(
     )
 
 
-def _lock(dispute: Dispute, expected_version: int) -> Dispute:
+def dispute_lock(dispute: Dispute, expected_version: int) -> Dispute:
+    """The case row, locked for this transaction; StaleVersion if it changed since it was read."""
     current = (
         Dispute.objects.select_for_update(of=("self",))
         .select_related("grid", "owner", "lead_leader")
@@ -348,6 +349,15 @@ ACTION_LABELS = {
     "task_reassign": gettext_lazy("reassign a task"),
     "request_downgrade": gettext_lazy("request a downgrade"),
     "lead_attach": gettext_lazy("a new lead attached"),
+    "refer": gettext_lazy("refer to mediation"),
+    "referral_accept": gettext_lazy("referral accepted"),
+    "referral_return": gettext_lazy("referral returned"),
+    "referral_withdraw": gettext_lazy("referral withdrawn"),
+    "mediation_session": gettext_lazy("mediation session"),
+    "mediation_failed": gettext_lazy("mediation ended without agreement"),
+    "agreement_record": gettext_lazy("agreement recorded"),
+    "instalment_perform": gettext_lazy("agreement performance recorded"),
+    "instalment_missed": gettext_lazy("agreement instalment missed"),
     "import": gettext_lazy("import from a ledger"),
 }
 
@@ -576,7 +586,7 @@ def _assess(
     approved_by: User | None = None,
     at: dt.datetime | None = None,
 ):
-    dispute = _lock(dispute, expected_version)
+    dispute = dispute_lock(dispute, expected_version)
     _authorise(actor, dispute, action)
     if level is not None and level not in Level.values:
         raise ValidationError({"level": _("Unknown risk level “%(level)s”.") % {"level": level}})
@@ -679,7 +689,7 @@ def dispute_request_downgrade(
     *, actor: User, dispute: Dispute, expected_version: int, level: str, reason: str, approver: User
 ) -> Task:
     """Ask a higher tier to approve a level below the rules' minimum; nothing changes until they do."""
-    dispute = _lock(dispute, expected_version)
+    dispute = dispute_lock(dispute, expected_version)
     _authorise(actor, dispute, "change_level")
     if level not in Level.values:
         raise ValidationError({"level": _("Unknown risk level “%(level)s”.") % {"level": level}})
@@ -745,7 +755,7 @@ def dispute_approve_downgrade(*, actor: User, task: Task) -> Dispute:
     return dispute
 
 
-def _propose_reassessment(dispute: Dispute, reason: str, at: dt.datetime) -> Task | None:
+def reassessment_propose(*, dispute: Dispute, reason: str, at: dt.datetime) -> Task | None:
     """One open re-assessment task at a time, due at once (new signals do not wait)."""
     if dispute.tasks.filter(kind=Task.Kind.REASSESS, state=Task.State.OPEN).exists():
         return None
@@ -791,7 +801,7 @@ def dispute_attach_lead(
         note=lead_summary[:500],
         at=now,
     )
-    _propose_reassessment(dispute, _("a new lead about this case arrived"), now)
+    reassessment_propose(dispute=dispute, reason=_("a new lead about this case arrived"), at=now)
     return dispute
 
 
@@ -813,16 +823,11 @@ def disputes_propose_stale_reassessments(*, now: dt.datetime | None = None) -> i
         interval = intervals.get(dispute.level)
         if interval and dispute.last_step and dispute.last_step < now - dt.timedelta(days=interval):
             days = (now - dispute.last_step).days
-            if _propose_reassessment(
-                dispute, _("no contact for %(days)s days") % {"days": days}, now
+            if reassessment_propose(
+                dispute=dispute, reason=_("no contact for %(days)s days") % {"days": days}, at=now
             ):
                 created += 1
     return created
-
-
-ESCALATING_FLAGS = frozenset(
-    {"threat_kill", "self_harm", "weapon", "violence", "stalking", "group"}
-)
 
 
 def _owner_checked(dispute: Dispute, owner: User) -> User:
@@ -855,7 +860,7 @@ def dispute_assign(
     lead_leader: User | None = None,
 ) -> Dispute:
     """Hand the case to its owner (交办); open tasks follow the owner."""
-    dispute = _lock(dispute, expected_version)
+    dispute = dispute_lock(dispute, expected_version)
     action = "assign" if dispute.status == Status.ASSESSED else "reassign"
     _authorise(actor, dispute, action)
     owner = _owner_checked(dispute, owner)
@@ -888,7 +893,7 @@ def dispute_assign(
     return dispute
 
 
-def _simple(
+def dispute_step(
     action: str,
     *,
     actor: User,
@@ -900,9 +905,14 @@ def _simple(
     done: set[str] | None = None,
     first_only: bool = False,
     event_changes: dict[str, list[Any]] | None = None,
+    precondition: Callable[[Dispute], None] | None = None,
 ) -> Dispute:
-    dispute = _lock(dispute, expected_version)
+    """One transition from the table whose data is its note and plain fields: lock, authorise,
+    change, complete the tasks it settles, write the event. Callers hold the transaction."""
+    dispute = dispute_lock(dispute, expected_version)
     _authorise(actor, dispute, action)
+    if precondition is not None:
+        precondition(dispute)
     transition = TRANSITIONS[action]
     if "note" in transition.requires and not note.strip():
         raise ValidationError({"note": _("Write a note for this step.")})
@@ -932,7 +942,7 @@ def _simple(
     return dispute
 
 
-def _schedule_visit(dispute: Dispute, title: str = "") -> None:
+def visit_schedule(*, dispute: Dispute, title: str = "") -> None:
     """The next follow-up visit, due after the level's interval."""
     interval = policy_for(dispute.level).visit_interval_days
     _create_tasks(
@@ -952,7 +962,7 @@ def _schedule_visit(dispute: Dispute, title: str = "") -> None:
 def dispute_start_mediation(
     *, actor: User, dispute: Dispute, expected_version: int, note: str = ""
 ) -> Dispute:
-    return _simple(
+    return dispute_step(
         "start_mediation",
         actor=actor,
         dispute=dispute,
@@ -980,7 +990,7 @@ def dispute_record_outcome(
         raise ValidationError({"transferred_to": _("Say where the case was transferred to.")})
     if not note.strip():
         raise ValidationError({"note": _("Describe the outcome.")})
-    dispute = _simple(
+    dispute = dispute_step(
         "record_outcome",
         actor=actor,
         dispute=dispute,
@@ -990,61 +1000,33 @@ def dispute_record_outcome(
         extra={"outcome_note": note.strip(), "transferred_to": transferred_to.strip()},
         done={Task.Kind.FIRST_CONTACT, Task.Kind.MEDIATION},
     )
-    _schedule_visit(dispute)
+    visit_schedule(dispute=dispute)
     return dispute
 
 
-@transaction.atomic
-def dispute_follow_up(
-    *,
-    actor: User,
-    dispute: Dispute,
-    expected_version: int,
-    note: str,
-    matter_settled: bool,
-    grievance_settled: bool,
-) -> Dispute:
-    """A follow-up visit (回访): "事心双解" needs both the matter and the grievance settled."""
-    dispute = _simple(
-        "follow_up",
-        actor=actor,
-        dispute=dispute,
-        expected_version=expected_version,
-        target=Status.FOLLOWING_UP,
-        note=note,
-        done={Task.Kind.FOLLOW_UP},
-        first_only=True,
-        event_changes={
-            "matter_settled": [None, matter_settled],
-            "grievance_settled": [None, grievance_settled],
-        },
-    )
-    found = text_signals(note).flags & ESCALATING_FLAGS
-    if found:
-        _propose_reassessment(
-            dispute,
-            _("the visit found new risk signals: %(flags)s") % {"flags": ", ".join(sorted(found))},
-            timezone.now(),
+def _refuse_unready_closure(dispute: Dispute) -> None:
+    from concord.mediation.closure import closure_missing
+
+    missing = closure_missing(dispute=dispute)
+    if missing:
+        raise ValidationError(
+            {"closure": [_("The case cannot be closed yet:"), *missing]},
         )
-    visits = dispute.events.filter(action="follow_up").count()
-    if visits < policy_for(dispute.level).visits_after_outcome or not (
-        matter_settled and grievance_settled
-    ):
-        _schedule_visit(dispute)
-    return dispute
 
 
 @transaction.atomic
 def dispute_request_closure(
     *, actor: User, dispute: Dispute, expected_version: int, note: str = ""
 ) -> Dispute:
-    return _simple(
+    """Ask for 销号; refused, naming what is missing, until the case meets DESIGN §4's conditions."""
+    return dispute_step(
         "request_closure",
         actor=actor,
         dispute=dispute,
         expected_version=expected_version,
         target=Status.CLOSURE_REQUESTED,
         note=note,
+        precondition=_refuse_unready_closure,
     )
 
 
@@ -1054,7 +1036,7 @@ def dispute_approve_closure(
 ) -> Dispute:
     """销号, by the level's approver. Open tasks other than later visits are no longer due."""
     now = timezone.now()
-    dispute = _simple(
+    dispute = dispute_step(
         "approve_closure",
         actor=actor,
         dispute=dispute,
@@ -1063,6 +1045,7 @@ def dispute_approve_closure(
         note=note,
         extra={"closed_at": now},
         done={Task.Kind.CLOSURE},
+        precondition=_refuse_unready_closure,
     )
     dispute.tasks.filter(state=Task.State.OPEN).update(
         state=Task.State.WAIVED, waive_reason=_("No longer due: the case was closed.")
@@ -1082,7 +1065,7 @@ def dispute_approve_closure(
 def dispute_reject_closure(
     *, actor: User, dispute: Dispute, expected_version: int, note: str
 ) -> Dispute:
-    dispute = _simple(
+    dispute = dispute_step(
         "reject_closure",
         actor=actor,
         dispute=dispute,
@@ -1090,14 +1073,16 @@ def dispute_reject_closure(
         target=Status.FOLLOWING_UP,
         note=note,
     )
-    _schedule_visit(dispute, _("Closure rejected: %(reason)s") % {"reason": note.strip()[:80]})
+    visit_schedule(
+        dispute=dispute, title=_("Closure rejected: %(reason)s") % {"reason": note.strip()[:80]}
+    )
     return dispute
 
 
 @transaction.atomic
 def dispute_reopen(*, actor: User, dispute: Dispute, expected_version: int, note: str) -> Dispute:
     """The dispute recurred: the same case number comes back to life with a fresh checklist."""
-    dispute = _simple(
+    dispute = dispute_step(
         "reopen",
         actor=actor,
         dispute=dispute,
@@ -1110,6 +1095,34 @@ def dispute_reopen(*, actor: User, dispute: Dispute, expected_version: int, note
         dispute, _task_plan(dispute, policy_for(dispute.level), timezone.now(), fresh=True)
     )
     return dispute
+
+
+def timeline_record(
+    *,
+    dispute: Dispute,
+    actor: User | None,
+    action: str,
+    changes: dict[str, list[Any]] | None = None,
+    note: str = "",
+    at: dt.datetime | None = None,
+) -> DisputeEvent:
+    """A step on the case's timeline that leaves its status as it is (a mediation session, an
+    agreement, an instalment…): bumps the case's version so open forms see the change. `actor` None
+    is Concord's own scheduled check. Callers hold the transaction."""
+    Dispute.objects.filter(pk=dispute.pk).update(
+        version=F("version") + 1, updated_at=timezone.now()
+    )
+    dispute.version += 1
+    return _event(
+        dispute=dispute,
+        actor=actor,
+        action=action,
+        from_status=dispute.status,
+        to_status=dispute.status,
+        changes=changes,
+        note=note,
+        at=at,
+    )
 
 
 # --- tasks ---------------------------------------------------------------------------------------

@@ -23,9 +23,13 @@ from concord.disputes.forms import (
     NoteForm,
     OutcomeForm,
     PartyFormSet,
+    ReferForm,
 )
 from concord.disputes.models import Attachment, Dispute, Level, Task
 from concord.disputes.workflow import TRANSITIONS, actions_available
+from concord.mediation import selectors as mediation_selectors
+from concord.mediation import services as mediation_services
+from concord.mediation.closure import CLOSABLE_FROM, closure_missing
 from concord.risk import loader as risk_loader
 from concord.territory.models import UnitKind
 from concord.territory.selectors import units_visible
@@ -136,6 +140,10 @@ def _action_forms(request: HttpRequest, dispute: Dispute, data=None) -> dict:
             forms[action] = OutcomeForm(data, prefix=action)
         elif action == "follow_up":
             forms[action] = FollowUpForm(data, prefix=action)
+        elif action == "refer":
+            forms[action] = ReferForm(
+                data, bodies=mediation_selectors.bodies_serving(dispute=dispute), prefix=action
+            )
         else:
             forms[action] = NoteForm(
                 data, required="note" in TRANSITIONS[action].requires, prefix=action
@@ -159,6 +167,12 @@ def _detail_context(request, dispute, forms=None):
         "assessments": dispute.assessments.select_related("assessed_by"),
         "action_forms": forms or _action_forms(request, dispute),
         "can_waive": request.user.role in services.TASK_WAIVER_ROLES,
+        "referrals": mediation_selectors.referrals_of_case(actor=request.user, dispute=dispute),
+        "agreements": mediation_selectors.agreements_of_case(actor=request.user, dispute=dispute),
+        "visits": mediation_selectors.visits_of_case(actor=request.user, dispute=dispute),
+        "closure_missing": closure_missing(dispute=dispute)
+        if dispute.status in CLOSABLE_FROM
+        else [],
     }
 
 
@@ -204,11 +218,21 @@ def dispute_act(request: HttpRequest, case_number: str, action: str) -> HttpResp
                 note=data["note"],
                 transferred_to=data.get("transferred_to", ""),
             ),
-            "follow_up": lambda: services.dispute_follow_up(
+            "follow_up": lambda: mediation_services.visit_record(
                 **common,
                 note=data["note"],
                 matter_settled=data["matter_settled"],
                 grievance_settled=data["grievance_settled"],
+                method=data["method"],
+                met_with=data.get("met_with", ""),
+                satisfaction=data.get("satisfaction", ""),
+                recurred=data.get("recurred", False),
+            ),
+            "refer": lambda: mediation_services.referral_create(
+                **common,
+                bodies=list(data["bodies"]),
+                route=data["route"],
+                note=data.get("note", ""),
             ),
             "request_closure": lambda: services.dispute_request_closure(
                 **common, note=data.get("note", "")

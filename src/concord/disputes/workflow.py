@@ -89,6 +89,17 @@ TRANSITIONS: dict[str, Transition] = {
             },
         ),
         Transition(
+            "refer",
+            frozenset({S.ASSIGNED, S.MEDIATING}),
+            frozenset({S.MEDIATING}),
+            {
+                Level.YELLOW: OFFICERS | {Role.AUXILIARY},
+                Level.ORANGE: OFFICERS,
+                Level.RED: OFFICERS,
+            },
+            ("bodies",),
+        ),
+        Transition(
             "record_outcome",
             frozenset({S.ASSIGNED, S.MEDIATING}),
             frozenset({S.RESOLVED, S.CONTAINED, S.TRANSFERRED}),
