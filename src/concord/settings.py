@@ -45,6 +45,7 @@ INSTALLED_APPS = [
     "concord.disputes",
     "concord.intake",
     "concord.mediation",
+    "concord.reporting",
 ]
 
 MIDDLEWARE = [
