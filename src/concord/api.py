@@ -26,6 +26,7 @@ from concord.accounts.tokens import api_token_verify
 from concord.disputes.api import router as disputes_router
 from concord.disputes.services import StaleVersion
 from concord.intake.api import router as intake_router
+from concord.mediation.api import router as mediation_router
 
 
 class BearerToken(HttpBearer):
@@ -127,3 +128,4 @@ def on_invalid(request, exc: ValidationError):
 
 api.add_router("", disputes_router)
 api.add_router("", intake_router)
+api.add_router("", mediation_router)

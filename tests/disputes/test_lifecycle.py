@@ -4,8 +4,8 @@ import pytest
 
 from concord.audit.models import AuditEntry
 from concord.disputes import services
-from concord.mediation.services import visit_record
 from concord.disputes.models import DisputeEvent, Status, Task
+from concord.mediation.services import visit_record
 from tests.factories import register_dispute
 
 pytestmark = pytest.mark.django_db
@@ -114,14 +114,16 @@ def test_closure_waives_remaining_tasks(county):
         lambda d: services.dispute_record_outcome(
             actor=b.officer, dispute=d, expected_version=d.version, outcome="contained", note="稳控"
         ),
-        lambda d: visit_record(
-            actor=b.officer,
-            dispute=d,
-            expected_version=d.version,
-            note="ok",
-            matter_settled=True,
-            grievance_settled=True,
-        ).dispute,
+        lambda d: (
+            visit_record(
+                actor=b.officer,
+                dispute=d,
+                expected_version=d.version,
+                note="ok",
+                matter_settled=True,
+                grievance_settled=True,
+            ).dispute
+        ),
         lambda d: services.dispute_request_closure(
             actor=b.officer, dispute=d, expected_version=d.version
         ),

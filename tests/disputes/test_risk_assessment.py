@@ -4,9 +4,9 @@ import pytest
 from django.core.exceptions import ValidationError
 
 from concord.disputes import services
-from concord.mediation.services import visit_record
 from concord.disputes.models import Assessment, Task
 from concord.disputes.services import PartyInput
+from concord.mediation.services import visit_record
 from tests.factories import register_dispute
 
 pytestmark = pytest.mark.django_db

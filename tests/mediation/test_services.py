@@ -482,3 +482,37 @@ def test_a_visit_cannot_be_dated_in_the_future(county, mediation):
             visited_at=timezone.now() + dt.timedelta(days=1),
         )
     assert "visited_at" in exc.value.message_dict
+
+
+def test_a_role_that_may_not_refer_is_refused_before_its_input_is_checked(county, mediation):
+    with pytest.raises(dispute_services.TransitionRefused):
+        services.referral_create(
+            actor=county.east.grid_worker,
+            dispute=mediation.dispute,
+            expected_version=mediation.dispute.version,
+            bodies=[],
+            due_at=timezone.now() - dt.timedelta(days=1),
+        )
+
+
+def test_every_body_that_does_not_serve_the_place_is_named(county, mediation):
+    first = mediation_body(county.west.station, name="西一调委会")
+    second = mediation_body(county.west.station, name="西二调委会")
+    with pytest.raises(ValidationError) as exc:
+        _refer(mediation, first, second)
+    [message] = exc.value.message_dict["bodies"]
+    assert "西一调委会" in message and "西二调委会" in message
+
+
+def test_a_mediator_outside_the_body_is_refused_before_the_reason_is_checked(county, mediation):
+    [referral] = _refer(mediation)
+    with pytest.raises(dispute_services.TransitionRefused):
+        services.referral_return(actor=mediator(county.west.station), referral=referral, reason=" ")
+
+
+def test_a_pending_referral_on_a_closed_case_cannot_be_accepted(county, mediation):
+    [referral] = _refer(mediation)
+    Dispute.objects.filter(pk=mediation.dispute.pk).update(status=Status.CLOSED)
+    with pytest.raises(ValidationError) as exc:
+        services.referral_accept(actor=mediation.mediator, referral=referral)
+    assert "closed" in " ".join(exc.value.messages)

@@ -358,7 +358,7 @@ class DisputeOut(Schema):
 
 class EventOut(Schema):
     at: dt.datetime
-    actor: str
+    actor: str | None = Field(description="Username; null for Concord's own scheduled checks.")
     action: str
     from_status: str
     to_status: str
@@ -596,7 +596,7 @@ def dispute_events(request, case_number: str):
     return [
         {
             "at": e.at,
-            "actor": e.actor.username,
+            "actor": _username(e.actor),
             "action": e.action,
             "from_status": e.from_status,
             "to_status": e.to_status,

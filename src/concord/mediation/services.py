@@ -62,6 +62,10 @@ def _check_member(actor: User, body: MediationBody) -> None:
 
 
 def _check_state(referral: Referral, *states: str) -> None:
+    if referral.dispute.status == Status.CLOSED:
+        raise ValidationError(
+            {"state": _("Case %(number)s is closed.") % {"number": referral.dispute.case_number}}
+        )
     if referral.state not in states:
         raise ValidationError(
             {
@@ -106,17 +110,25 @@ def referral_create(
 ) -> list[Referral]:
     """警调对接 / 诉调对接 / 访调对接: hand the case to one or more bodies (several at once: joint
     handling). An assigned case starts mediating."""
+    if not can_see_unit(actor, dispute.grid) or not TRANSITIONS["refer"].allowed(
+        actor.role, dispute.level
+    ):
+        raise TransitionRefused(_("You may not refer this case to mediation."))
     errors: dict[str, str] = {}
     bodies = list(dict.fromkeys(bodies))
     if not bodies:
         errors["bodies"] = _("Choose at least one mediation body.")
     if route not in ReferralRoute.values:
         errors["route"] = _("Unknown referral route “%(route)s”.") % {"route": route}
-    for body in bodies:
-        if not body.is_active:
-            errors["bodies"] = _("%(body)s no longer takes referrals.") % {"body": body.name}
-        elif not body_serves(body, dispute):
-            errors["bodies"] = _("%(body)s does not serve this case's place.") % {"body": body.name}
+    body_errors = [
+        _("%(body)s no longer takes referrals.") % {"body": body.name}
+        if not body.is_active
+        else _("%(body)s does not serve this case's place.") % {"body": body.name}
+        for body in bodies
+        if not body.is_active or not body_serves(body, dispute)
+    ]
+    if body_errors:
+        errors["bodies"] = " ".join(body_errors)
     now = timezone.now()
     if due_at is not None and due_at <= now:
         errors["due_at"] = _("The due date must be in the future.")
@@ -185,11 +197,11 @@ def referral_accept(*, actor: User, referral: Referral) -> Referral:
 @transaction.atomic
 def referral_return(*, actor: User, referral: Referral, reason: str) -> Referral:
     """The body will not take the case: it goes back to its owner as a task carrying the reason."""
-    if not reason.strip():
-        raise ValidationError({"reason": _("Say why the referral is returned.")})
     referral = _referral_locked(referral)
     _check_member(actor, referral.body)
     _check_state(referral, Referral.State.REFERRED, Referral.State.ACCEPTED)
+    if not reason.strip():
+        raise ValidationError({"reason": _("Say why the referral is returned.")})
     now = timezone.now()
     referral.state, referral.answered_by, referral.answered_at = Referral.State.RETURNED, actor, now
     referral.return_reason = reason.strip()
@@ -217,8 +229,6 @@ def referral_return(*, actor: User, referral: Referral, reason: str) -> Referral
 @transaction.atomic
 def referral_withdraw(*, actor: User, referral: Referral, reason: str) -> Referral:
     """The case owner's side takes the case back (settled another way, or sent elsewhere)."""
-    if not reason.strip():
-        raise ValidationError({"reason": _("Say why the referral is withdrawn.")})
     referral = _referral_locked(referral)
     dispute = referral.dispute
     if not can_see_unit(actor, dispute.grid) or not TRANSITIONS["refer"].allowed(
@@ -226,6 +236,8 @@ def referral_withdraw(*, actor: User, referral: Referral, reason: str) -> Referr
     ):
         raise TransitionRefused(_("Only the officers handling the case may withdraw a referral."))
     _check_state(referral, Referral.State.REFERRED, Referral.State.ACCEPTED)
+    if not reason.strip():
+        raise ValidationError({"reason": _("Say why the referral is withdrawn.")})
     now = timezone.now()
     referral.state, referral.concluded_at = Referral.State.WITHDRAWN, now
     referral.conclusion = reason.strip()
@@ -401,7 +413,8 @@ def agreement_record(
             errors["scan"] = exc.message_dict["attachment"][0]
     if errors:
         raise ValidationError(errors)
-    dispute = referral.dispute
+    # The case row's lock serialises agreement numbers between bodies of a joint referral.
+    dispute = Dispute.objects.select_for_update(of=("self",)).get(pk=referral.dispute_id)
     attachment = (
         dispute_services.attachment_add(actor=actor, dispute=dispute, upload=scan)
         if scan is not None

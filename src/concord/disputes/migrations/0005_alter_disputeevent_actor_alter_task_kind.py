@@ -6,21 +6,43 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('disputes', '0004_risk_assessment_fields'),
+        ("disputes", "0004_risk_assessment_fields"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='disputeevent',
-            name='actor',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='by'),
+            model_name="disputeevent",
+            name="actor",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="+",
+                to=settings.AUTH_USER_MODEL,
+                verbose_name="by",
+            ),
         ),
         migrations.AlterField(
-            model_name='task',
-            name='kind',
-            field=models.CharField(choices=[('first_contact', 'First contact with the parties'), ('assessment', 'Risk assessment'), ('plan', 'Written plan (一事一策)'), ('mediation', 'Start mediation'), ('follow_up', 'Follow-up visit'), ('closure', 'Closure'), ('reassess', 'Re-assess the risk'), ('downgrade_review', "Review a downgrade below the rules' minimum"), ('referral', 'A referral came back from mediation'), ('performance', 'An agreement was not performed on time'), ('other', 'Other')], max_length=16, verbose_name='kind'),
+            model_name="task",
+            name="kind",
+            field=models.CharField(
+                choices=[
+                    ("first_contact", "First contact with the parties"),
+                    ("assessment", "Risk assessment"),
+                    ("plan", "Written plan (一事一策)"),
+                    ("mediation", "Start mediation"),
+                    ("follow_up", "Follow-up visit"),
+                    ("closure", "Closure"),
+                    ("reassess", "Re-assess the risk"),
+                    ("downgrade_review", "Review a downgrade below the rules' minimum"),
+                    ("referral", "A referral came back from mediation"),
+                    ("performance", "An agreement was not performed on time"),
+                    ("other", "Other"),
+                ],
+                max_length=16,
+                verbose_name="kind",
+            ),
         ),
     ]

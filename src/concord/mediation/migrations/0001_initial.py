@@ -6,165 +6,518 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('disputes', '0005_alter_disputeevent_actor_alter_task_kind'),
-        ('territory', '0002_parent_kind_trigger'),
+        ("disputes", "0005_alter_disputeevent_actor_alter_task_kind"),
+        ("territory", "0002_parent_kind_trigger"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='MediationBody',
+            name="MediationBody",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=100, verbose_name='name')),
-                ('kind', models.CharField(choices=[('village_committee', "Village people's mediation committee"), ('township_committee', "Township people's mediation committee"), ('justice_office', 'Justice office (司法所)'), ('department', 'Administrative department'), ('court', 'Court pre-litigation mediation (诉前调解)'), ('police_desk', 'Police–mediation desk (警调对接)')], max_length=20, verbose_name='kind')),
-                ('department', models.CharField(blank=True, help_text='人社, 住建, 卫健, 自然资源, 市场监管…', max_length=40, verbose_name='department')),
-                ('phone', models.CharField(blank=True, max_length=32, verbose_name='phone')),
-                ('address', models.CharField(blank=True, max_length=200, verbose_name='address')),
-                ('is_active', models.BooleanField(default=True, verbose_name='active')),
-                ('members', models.ManyToManyField(blank=True, limit_choices_to={'role': 'mediator'}, related_name='mediation_bodies', to=settings.AUTH_USER_MODEL, verbose_name='mediators')),
-                ('serves', models.ManyToManyField(related_name='mediation_bodies', to='territory.unit', verbose_name='serves')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.CharField(max_length=100, verbose_name="name")),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("village_committee", "Village people's mediation committee"),
+                            ("township_committee", "Township people's mediation committee"),
+                            ("justice_office", "Justice office (司法所)"),
+                            ("department", "Administrative department"),
+                            ("court", "Court pre-litigation mediation (诉前调解)"),
+                            ("police_desk", "Police–mediation desk (警调对接)"),
+                        ],
+                        max_length=20,
+                        verbose_name="kind",
+                    ),
+                ),
+                (
+                    "department",
+                    models.CharField(
+                        blank=True,
+                        help_text="人社, 住建, 卫健, 自然资源, 市场监管…",
+                        max_length=40,
+                        verbose_name="department",
+                    ),
+                ),
+                ("phone", models.CharField(blank=True, max_length=32, verbose_name="phone")),
+                ("address", models.CharField(blank=True, max_length=200, verbose_name="address")),
+                ("is_active", models.BooleanField(default=True, verbose_name="active")),
+                (
+                    "members",
+                    models.ManyToManyField(
+                        blank=True,
+                        limit_choices_to={"role": "mediator"},
+                        related_name="mediation_bodies",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="mediators",
+                    ),
+                ),
+                (
+                    "serves",
+                    models.ManyToManyField(
+                        related_name="mediation_bodies", to="territory.unit", verbose_name="serves"
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'mediation body',
-                'verbose_name_plural': 'mediation bodies',
-                'ordering': ['kind', 'name'],
+                "verbose_name": "mediation body",
+                "verbose_name_plural": "mediation bodies",
+                "ordering": ["kind", "name"],
             },
         ),
         migrations.CreateModel(
-            name='Referral',
+            name="Referral",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('route', models.CharField(choices=[('police', 'Police to mediation (警调对接)'), ('court', 'Court to mediation (诉调对接)'), ('petition', 'Petition to mediation (访调对接)')], max_length=12, verbose_name='route')),
-                ('kind', models.CharField(choices=[('peoples', "People's mediation"), ('administrative', 'Administrative mediation'), ('judicial', 'Judicial mediation')], max_length=16, verbose_name='kind of mediation')),
-                ('joint', models.BooleanField(default=False, verbose_name='handled jointly')),
-                ('state', models.CharField(choices=[('referred', 'Referred, awaiting acceptance'), ('accepted', 'Accepted'), ('returned', 'Returned'), ('withdrawn', 'Withdrawn'), ('succeeded', 'Mediated: agreement reached'), ('failed', 'Mediated: no agreement')], default='referred', max_length=12, verbose_name='state')),
-                ('note', models.TextField(blank=True, verbose_name='what the body is asked to do')),
-                ('due_at', models.DateTimeField(verbose_name='mediation due by')),
-                ('referred_at', models.DateTimeField(verbose_name='referred at')),
-                ('answered_at', models.DateTimeField(blank=True, null=True, verbose_name='answered at')),
-                ('return_reason', models.TextField(blank=True, verbose_name='reason returned')),
-                ('concluded_at', models.DateTimeField(blank=True, null=True, verbose_name='concluded at')),
-                ('conclusion', models.TextField(blank=True, verbose_name='conclusion')),
-                ('version', models.PositiveIntegerField(default=1)),
-                ('answered_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='answered by')),
-                ('body', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='referrals', to='mediation.mediationbody', verbose_name='mediation body')),
-                ('dispute', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='referrals', to='disputes.dispute')),
-                ('referred_by', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='referred by')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "route",
+                    models.CharField(
+                        choices=[
+                            ("police", "Police to mediation (警调对接)"),
+                            ("court", "Court to mediation (诉调对接)"),
+                            ("petition", "Petition to mediation (访调对接)"),
+                        ],
+                        max_length=12,
+                        verbose_name="route",
+                    ),
+                ),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("peoples", "People's mediation"),
+                            ("administrative", "Administrative mediation"),
+                            ("judicial", "Judicial mediation"),
+                        ],
+                        max_length=16,
+                        verbose_name="kind of mediation",
+                    ),
+                ),
+                ("joint", models.BooleanField(default=False, verbose_name="handled jointly")),
+                (
+                    "state",
+                    models.CharField(
+                        choices=[
+                            ("referred", "Referred, awaiting acceptance"),
+                            ("accepted", "Accepted"),
+                            ("returned", "Returned"),
+                            ("withdrawn", "Withdrawn"),
+                            ("succeeded", "Mediated: agreement reached"),
+                            ("failed", "Mediated: no agreement"),
+                        ],
+                        default="referred",
+                        max_length=12,
+                        verbose_name="state",
+                    ),
+                ),
+                ("note", models.TextField(blank=True, verbose_name="what the body is asked to do")),
+                ("due_at", models.DateTimeField(verbose_name="mediation due by")),
+                ("referred_at", models.DateTimeField(verbose_name="referred at")),
+                (
+                    "answered_at",
+                    models.DateTimeField(blank=True, null=True, verbose_name="answered at"),
+                ),
+                ("return_reason", models.TextField(blank=True, verbose_name="reason returned")),
+                (
+                    "concluded_at",
+                    models.DateTimeField(blank=True, null=True, verbose_name="concluded at"),
+                ),
+                ("conclusion", models.TextField(blank=True, verbose_name="conclusion")),
+                ("version", models.PositiveIntegerField(default=1)),
+                (
+                    "answered_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="answered by",
+                    ),
+                ),
+                (
+                    "body",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="referrals",
+                        to="mediation.mediationbody",
+                        verbose_name="mediation body",
+                    ),
+                ),
+                (
+                    "dispute",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="referrals",
+                        to="disputes.dispute",
+                    ),
+                ),
+                (
+                    "referred_by",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="referred by",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'referral',
-                'verbose_name_plural': 'referrals',
-                'ordering': ['-referred_at', '-id'],
+                "verbose_name": "referral",
+                "verbose_name_plural": "referrals",
+                "ordering": ["-referred_at", "-id"],
             },
         ),
         migrations.CreateModel(
-            name='MediationSession',
+            name="MediationSession",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('held_at', models.DateTimeField(verbose_name='held at')),
-                ('place', models.CharField(max_length=120, verbose_name='place')),
-                ('attendees', models.TextField(verbose_name='who attended')),
-                ('summary', models.TextField(verbose_name='summary')),
-                ('result', models.CharField(choices=[('agreed', 'Agreement reached'), ('continuing', 'To be continued'), ('not_agreed', 'No agreement')], max_length=12, verbose_name='result')),
-                ('recorded_at', models.DateTimeField(auto_now_add=True)),
-                ('mediators', models.ManyToManyField(related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='mediators')),
-                ('recorded_by', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('referral', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='sessions', to='mediation.referral')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("held_at", models.DateTimeField(verbose_name="held at")),
+                ("place", models.CharField(max_length=120, verbose_name="place")),
+                ("attendees", models.TextField(verbose_name="who attended")),
+                ("summary", models.TextField(verbose_name="summary")),
+                (
+                    "result",
+                    models.CharField(
+                        choices=[
+                            ("agreed", "Agreement reached"),
+                            ("continuing", "To be continued"),
+                            ("not_agreed", "No agreement"),
+                        ],
+                        max_length=12,
+                        verbose_name="result",
+                    ),
+                ),
+                ("recorded_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "mediators",
+                    models.ManyToManyField(
+                        related_name="+", to=settings.AUTH_USER_MODEL, verbose_name="mediators"
+                    ),
+                ),
+                (
+                    "recorded_by",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "referral",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="sessions",
+                        to="mediation.referral",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'mediation session',
-                'verbose_name_plural': 'mediation sessions',
-                'ordering': ['held_at', 'id'],
+                "verbose_name": "mediation session",
+                "verbose_name_plural": "mediation sessions",
+                "ordering": ["held_at", "id"],
             },
         ),
         migrations.CreateModel(
-            name='Agreement',
+            name="Agreement",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('number', models.CharField(max_length=40, unique=True, verbose_name='agreement number')),
-                ('form', models.CharField(choices=[('oral', 'Oral agreement'), ('written', 'Written agreement'), ('judicial', 'Written, with judicial confirmation (司法确认)')], max_length=10, verbose_name='form')),
-                ('facts', models.TextField(verbose_name='facts and points in dispute')),
-                ('terms', models.TextField(verbose_name='terms agreed')),
-                ('amount', models.DecimalField(blank=True, decimal_places=2, max_digits=14, null=True, verbose_name='amount (yuan)')),
-                ('signed_on', models.DateField(verbose_name='signed on')),
-                ('court', models.CharField(blank=True, max_length=80, verbose_name='confirming court')),
-                ('confirmation_number', models.CharField(blank=True, max_length=60, verbose_name='confirmation ruling number')),
-                ('confirmed_on', models.DateField(blank=True, null=True, verbose_name='confirmed on')),
-                ('recorded_at', models.DateTimeField(auto_now_add=True)),
-                ('dispute', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='agreements', to='disputes.dispute')),
-                ('recorded_by', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('scan', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='disputes.attachment', verbose_name='signed scan')),
-                ('referral', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, related_name='agreement', to='mediation.referral')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "number",
+                    models.CharField(max_length=40, unique=True, verbose_name="agreement number"),
+                ),
+                (
+                    "form",
+                    models.CharField(
+                        choices=[
+                            ("oral", "Oral agreement"),
+                            ("written", "Written agreement"),
+                            ("judicial", "Written, with judicial confirmation (司法确认)"),
+                        ],
+                        max_length=10,
+                        verbose_name="form",
+                    ),
+                ),
+                ("facts", models.TextField(verbose_name="facts and points in dispute")),
+                ("terms", models.TextField(verbose_name="terms agreed")),
+                (
+                    "amount",
+                    models.DecimalField(
+                        blank=True,
+                        decimal_places=2,
+                        max_digits=14,
+                        null=True,
+                        verbose_name="amount (yuan)",
+                    ),
+                ),
+                ("signed_on", models.DateField(verbose_name="signed on")),
+                (
+                    "court",
+                    models.CharField(blank=True, max_length=80, verbose_name="confirming court"),
+                ),
+                (
+                    "confirmation_number",
+                    models.CharField(
+                        blank=True, max_length=60, verbose_name="confirmation ruling number"
+                    ),
+                ),
+                (
+                    "confirmed_on",
+                    models.DateField(blank=True, null=True, verbose_name="confirmed on"),
+                ),
+                ("recorded_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "dispute",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="agreements",
+                        to="disputes.dispute",
+                    ),
+                ),
+                (
+                    "recorded_by",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "scan",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to="disputes.attachment",
+                        verbose_name="signed scan",
+                    ),
+                ),
+                (
+                    "referral",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="agreement",
+                        to="mediation.referral",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'mediation agreement',
-                'verbose_name_plural': 'mediation agreements',
-                'ordering': ['signed_on', 'id'],
+                "verbose_name": "mediation agreement",
+                "verbose_name_plural": "mediation agreements",
+                "ordering": ["signed_on", "id"],
             },
         ),
         migrations.CreateModel(
-            name='FollowUpVisit',
+            name="FollowUpVisit",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('visited_at', models.DateTimeField(verbose_name='visited at')),
-                ('method', models.CharField(choices=[('in_person', 'In person'), ('phone', 'By phone'), ('video', 'By video call')], max_length=10, verbose_name='method')),
-                ('met_with', models.CharField(max_length=200, verbose_name='whom they met')),
-                ('matter_settled', models.BooleanField(verbose_name='the matter is settled (事了)')),
-                ('grievance_settled', models.BooleanField(verbose_name='the grievance is settled (心结解开)')),
-                ('satisfaction', models.CharField(blank=True, choices=[('satisfied', 'Satisfied'), ('partly', 'Partly satisfied'), ('dissatisfied', 'Dissatisfied')], max_length=12, verbose_name='satisfaction')),
-                ('note', models.TextField(verbose_name='what the visit found')),
-                ('flags', models.JSONField(blank=True, default=list, verbose_name='new risk signals')),
-                ('dispute', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='visits', to='disputes.dispute')),
-                ('visited_by', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='visited by')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("visited_at", models.DateTimeField(verbose_name="visited at")),
+                (
+                    "method",
+                    models.CharField(
+                        choices=[
+                            ("in_person", "In person"),
+                            ("phone", "By phone"),
+                            ("video", "By video call"),
+                        ],
+                        max_length=10,
+                        verbose_name="method",
+                    ),
+                ),
+                ("met_with", models.CharField(max_length=200, verbose_name="whom they met")),
+                (
+                    "matter_settled",
+                    models.BooleanField(verbose_name="the matter is settled (事了)"),
+                ),
+                (
+                    "grievance_settled",
+                    models.BooleanField(verbose_name="the grievance is settled (心结解开)"),
+                ),
+                (
+                    "satisfaction",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("satisfied", "Satisfied"),
+                            ("partly", "Partly satisfied"),
+                            ("dissatisfied", "Dissatisfied"),
+                        ],
+                        max_length=12,
+                        verbose_name="satisfaction",
+                    ),
+                ),
+                ("note", models.TextField(verbose_name="what the visit found")),
+                (
+                    "flags",
+                    models.JSONField(blank=True, default=list, verbose_name="new risk signals"),
+                ),
+                (
+                    "dispute",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="visits",
+                        to="disputes.dispute",
+                    ),
+                ),
+                (
+                    "visited_by",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="visited by",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'follow-up visit',
-                'verbose_name_plural': 'follow-up visits',
-                'ordering': ['visited_at', 'id'],
-                'indexes': [models.Index(fields=['dispute', 'visited_at'], name='mediation_f_dispute_c458b5_idx')],
+                "verbose_name": "follow-up visit",
+                "verbose_name_plural": "follow-up visits",
+                "ordering": ["visited_at", "id"],
+                "indexes": [
+                    models.Index(
+                        fields=["dispute", "visited_at"], name="mediation_f_dispute_c458b5_idx"
+                    )
+                ],
             },
         ),
         migrations.CreateModel(
-            name='Instalment',
+            name="Instalment",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('sequence', models.PositiveSmallIntegerField(verbose_name='no.')),
-                ('due_on', models.DateField(verbose_name='due on')),
-                ('description', models.CharField(max_length=200, verbose_name='what is to be done')),
-                ('amount', models.DecimalField(blank=True, decimal_places=2, max_digits=14, null=True, verbose_name='amount (yuan)')),
-                ('performed_on', models.DateField(blank=True, null=True, verbose_name='performed on')),
-                ('performed_amount', models.DecimalField(blank=True, decimal_places=2, max_digits=14, null=True, verbose_name='amount performed (yuan)')),
-                ('performed_note', models.CharField(blank=True, max_length=200, verbose_name='note')),
-                ('missed_at', models.DateTimeField(blank=True, null=True, verbose_name='found missed at')),
-                ('agreement', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='instalments', to='mediation.agreement')),
-                ('recorded_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("sequence", models.PositiveSmallIntegerField(verbose_name="no.")),
+                ("due_on", models.DateField(verbose_name="due on")),
+                (
+                    "description",
+                    models.CharField(max_length=200, verbose_name="what is to be done"),
+                ),
+                (
+                    "amount",
+                    models.DecimalField(
+                        blank=True,
+                        decimal_places=2,
+                        max_digits=14,
+                        null=True,
+                        verbose_name="amount (yuan)",
+                    ),
+                ),
+                (
+                    "performed_on",
+                    models.DateField(blank=True, null=True, verbose_name="performed on"),
+                ),
+                (
+                    "performed_amount",
+                    models.DecimalField(
+                        blank=True,
+                        decimal_places=2,
+                        max_digits=14,
+                        null=True,
+                        verbose_name="amount performed (yuan)",
+                    ),
+                ),
+                (
+                    "performed_note",
+                    models.CharField(blank=True, max_length=200, verbose_name="note"),
+                ),
+                (
+                    "missed_at",
+                    models.DateTimeField(blank=True, null=True, verbose_name="found missed at"),
+                ),
+                (
+                    "agreement",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="instalments",
+                        to="mediation.agreement",
+                    ),
+                ),
+                (
+                    "recorded_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'instalment',
-                'verbose_name_plural': 'instalments',
-                'ordering': ['agreement', 'sequence'],
-                'constraints': [models.UniqueConstraint(fields=('agreement', 'sequence'), name='mediation_instalment_unique')],
+                "verbose_name": "instalment",
+                "verbose_name_plural": "instalments",
+                "ordering": ["agreement", "sequence"],
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("agreement", "sequence"), name="mediation_instalment_unique"
+                    )
+                ],
             },
         ),
         migrations.AddConstraint(
-            model_name='mediationbody',
-            constraint=models.UniqueConstraint(fields=('name',), name='mediation_body_name_unique'),
+            model_name="mediationbody",
+            constraint=models.UniqueConstraint(fields=("name",), name="mediation_body_name_unique"),
         ),
         migrations.AddIndex(
-            model_name='referral',
-            index=models.Index(fields=['body', 'state', 'due_at'], name='mediation_r_body_id_27b19e_idx'),
+            model_name="referral",
+            index=models.Index(
+                fields=["body", "state", "due_at"], name="mediation_r_body_id_27b19e_idx"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='referral',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('state', 'returned'), _negated=True), models.Q(('return_reason', ''), _negated=True), _connector='OR'), name='mediation_referral_returned_has_reason'),
+            model_name="referral",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(("state", "returned"), _negated=True),
+                    models.Q(("return_reason", ""), _negated=True),
+                    _connector="OR",
+                ),
+                name="mediation_referral_returned_has_reason",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='agreement',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('form', 'judicial'), _negated=True), models.Q(('court', ''), _negated=True), _connector='OR'), name='mediation_agreement_judicial_has_court'),
+            model_name="agreement",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(("form", "judicial"), _negated=True),
+                    models.Q(("court", ""), _negated=True),
+                    _connector="OR",
+                ),
+                name="mediation_agreement_judicial_has_court",
+            ),
         ),
     ]
