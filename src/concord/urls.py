@@ -13,5 +13,6 @@ urlpatterns = [
     path("intake/ledger/", include("concord.intake.urls_ledger")),
     path("intake/screening/", include("concord.intake.screening_urls")),
     path("intake/", include("concord.intake.urls")),
+    path("mediation/", include("concord.mediation.urls")),
     path("", include("concord.core.urls")),
 ]

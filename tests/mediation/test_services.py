@@ -516,3 +516,25 @@ def test_a_pending_referral_on_a_closed_case_cannot_be_accepted(county, mediatio
     with pytest.raises(ValidationError) as exc:
         services.referral_accept(actor=mediation.mediator, referral=referral)
     assert "closed" in " ".join(exc.value.messages)
+
+
+def test_a_member_mediator_from_elsewhere_may_attach_the_signed_scan(county, mediation):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    m = mediation
+    court_mediator = mediator(county.west.station)  # scoped elsewhere, but serves on the body
+    m.body.members.add(court_mediator)
+    [referral] = _refer(m)
+    services.referral_accept(actor=court_mediator, referral=referral)
+    scan = SimpleUploadedFile("协议书.pdf", b"%PDF-1.4 signed", content_type="application/pdf")
+    agreement = services.agreement_record(
+        actor=court_mediator,
+        referral=referral,
+        form=Agreement.Form.WRITTEN,
+        facts="排水沟堵塞",
+        terms="李四疏通水沟",
+        signed_on=timezone.localdate(),
+        scan=scan,
+    )
+    assert agreement.scan.original_name == "协议书.pdf"
+    assert agreement.scan.dispute == m.dispute

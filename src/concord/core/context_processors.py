@@ -15,6 +15,7 @@ NAV_ITEMS = [
     ("grid_report", _("Report what I found"), {Role.GRID_WORKER}),
     ("patrol_visit", _("Log a patrol visit"), {Role.GRID_WORKER, Role.AUXILIARY}),
     ("triage_queue", _("Lead pool"), TRIAGE_ROLES),
+    ("mediation_inbox", _("Mediation inbox"), {Role.MEDIATOR}),
     (
         "screening_home",
         _("Nil reports"),

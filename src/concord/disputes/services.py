@@ -1232,6 +1232,12 @@ def attachment_add(*, actor: User, dispute: Dispute, upload) -> Attachment:
     """Attach a photo or a PDF to a case; the record and its event are saved together."""
     if not can_see_unit(actor, dispute.grid):
         raise TransitionRefused(_("This case is outside your area."))
+    return attachment_store(actor=actor, dispute=dispute, upload=upload)
+
+
+def attachment_store(*, actor: User, dispute: Dispute, upload) -> Attachment:
+    """Store a checked photo or PDF on a case with its event, for a caller that has already decided
+    the actor may (a case officer, or a mediator of the body holding the case's referral)."""
     attachment_check(upload)
     content_type = getattr(upload, "content_type", "") or ""
     name = (upload.name or "attachment").replace("/", "_").replace("\\", "_")[-120:]

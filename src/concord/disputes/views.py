@@ -7,6 +7,7 @@ from django.core.paginator import Paginator
 from django.db.models import Q
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -29,6 +30,7 @@ from concord.disputes.models import Attachment, Dispute, Level, Task
 from concord.disputes.workflow import TRANSITIONS, actions_available
 from concord.mediation import selectors as mediation_selectors
 from concord.mediation import services as mediation_services
+from concord.mediation import views as mediation_views
 from concord.mediation.closure import CLOSABLE_FROM, closure_missing
 from concord.risk import loader as risk_loader
 from concord.territory.models import UnitKind
@@ -142,7 +144,9 @@ def _action_forms(request: HttpRequest, dispute: Dispute, data=None) -> dict:
             forms[action] = FollowUpForm(data, prefix=action)
         elif action == "refer":
             forms[action] = ReferForm(
-                data, bodies=mediation_selectors.bodies_serving(dispute=dispute), prefix=action
+                data,
+                bodies=mediation_selectors.bodies_serving(actor=request.user, dispute=dispute),
+                prefix=action,
             )
         else:
             forms[action] = NoteForm(
@@ -158,6 +162,14 @@ def dispute_detail(request: HttpRequest, case_number: str) -> HttpResponse:
 
 
 def _detail_context(request, dispute, forms=None):
+    referrals = mediation_selectors.referrals_of_case(actor=request.user, dispute=dispute)
+    agreements = mediation_selectors.agreements_of_case(actor=request.user, dispute=dispute)
+    mediation_views.annotate_case_mediation(
+        request.user,
+        referrals=referrals,
+        agreements=agreements,
+        next_url=reverse("dispute_detail", args=[dispute.case_number]),
+    )
     return {
         "dispute": dispute,
         "parties": dispute.parties.all(),
@@ -167,8 +179,8 @@ def _detail_context(request, dispute, forms=None):
         "assessments": dispute.assessments.select_related("assessed_by"),
         "action_forms": forms or _action_forms(request, dispute),
         "can_waive": request.user.role in services.TASK_WAIVER_ROLES,
-        "referrals": mediation_selectors.referrals_of_case(actor=request.user, dispute=dispute),
-        "agreements": mediation_selectors.agreements_of_case(actor=request.user, dispute=dispute),
+        "referrals": referrals,
+        "agreements": agreements,
         "visits": mediation_selectors.visits_of_case(actor=request.user, dispute=dispute),
         "closure_missing": closure_missing(dispute=dispute)
         if dispute.status in CLOSABLE_FROM

@@ -416,7 +416,7 @@ def agreement_record(
     # The case row's lock serialises agreement numbers between bodies of a joint referral.
     dispute = Dispute.objects.select_for_update(of=("self",)).get(pk=referral.dispute_id)
     attachment = (
-        dispute_services.attachment_add(actor=actor, dispute=dispute, upload=scan)
+        dispute_services.attachment_store(actor=actor, dispute=dispute, upload=scan)
         if scan is not None
         else None
     )
@@ -468,7 +468,8 @@ def agreement_record(
     return agreement
 
 
-def _may_record_performance(actor: User, agreement: Agreement) -> bool:
+def may_record_performance(actor: User, agreement: Agreement) -> bool:
+    """Who may record an instalment as performed: the body's mediators and the case's officers."""
     if actor.role == Role.MEDIATOR:
         return agreement.referral.body.members.filter(pk=actor.pk).exists()
     return actor.role in ANY_TERRITORIAL and can_see_unit(actor, agreement.dispute.grid)
@@ -490,7 +491,7 @@ def instalment_perform(
         .get(pk=instalment.pk)
     )
     agreement = instalment.agreement
-    if not _may_record_performance(actor, agreement):
+    if not may_record_performance(actor, agreement):
         raise TransitionRefused(_("You do not handle this agreement."))
     if instalment.performed:
         raise ValidationError(
