@@ -647,7 +647,6 @@ class _Path:
         self.factor = rng.uniform(1.6, 3.0) if rng.random() < P_TARDY else 1.0
         self.level = Level.YELLOW
         self.owner = "O"
-        self.visits = 0
         self.t = draft.found_at
 
     # helpers
@@ -873,8 +872,10 @@ class _Path:
         self.level = level
 
     def visit_round(self, *, contained: bool) -> None:
+        # Closure counts the visits since the latest outcome (mediation.closure): a reopened case
+        # needs the level's full round again, whatever its first round did.
         policy = self.policy()
-        needed = max(policy.visits_after_outcome - self.visits, 1)
+        needed = max(policy.visits_after_outcome, 1)
         interval = policy.visit_interval_days * 24
         i = 0
         while True:
@@ -900,7 +901,6 @@ class _Path:
             matter_settled=settled[0],
             grievance_settled=settled[1],
         )
-        self.visits += 1
 
     def request_closure(self) -> None:
         self.step(
@@ -1320,6 +1320,7 @@ class Case:
         )
         interval = dt.timedelta(days=self.policy().visit_interval_days)
         self.add_tasks([(Task.Kind.FOLLOW_UP, step.at + interval, self.owner)], step.at)
+        self.follow_ups = 0  # the visits that count are those since this outcome
 
     def do_follow_up(self, step: Planned, actor: UserRef) -> None:
         matter, grievance = step.params["matter_settled"], step.params["grievance_settled"]

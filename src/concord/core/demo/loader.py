@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 
 from concord.accounts.models import Role, User
 from concord.audit.services import audit_record
-from concord.core.demo import county, disputes, leads, people, screening
+from concord.core.demo import county, disputes, leads, mediation, people, screening
 from concord.core.demo.base import DemoContext, Section, Step, bilingual
 from concord.territory.models import Unit
 
@@ -25,6 +25,7 @@ STEPS: list[Step] = [
     county.RESPONSIBILITIES,
     disputes.DISPUTES,
     people.PEOPLE,
+    mediation.MEDIATION,
     leads.LEADS,
     screening.SCREENING,
 ]
