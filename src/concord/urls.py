@@ -14,5 +14,6 @@ urlpatterns = [
     path("intake/screening/", include("concord.intake.screening_urls")),
     path("intake/", include("concord.intake.urls")),
     path("mediation/", include("concord.mediation.urls")),
+    path("reporting/", include("concord.reporting.urls")),
     path("", include("concord.core.urls")),
 ]

@@ -13,7 +13,10 @@ meaning:
   20220512 or 5月15日 (the year taken from the title);
 - several parties may share one cell (、 与 和 , ; newlines, "等12人");
 - an ID number stored as a number has lost its last digits in Excel: it is refused with a warning
-  and the row is imported without it. An ID number typed as text must be valid.
+  and the row is imported without it. An ID number typed as text must be valid; a masked one
+  ("411603********1234") is withheld data, left out with a warning;
+- when a ledger has both a narrative 化解情况 and a status column proper (处理状态, 状态), the
+  status is read from the latter, as Concord's own export (reporting.ledger_export) writes both.
 
 Everything here is pure: no database. `read_ledger` returns a `Ledger` of `LedgerRow`s, each cleaned
 as far as the file alone allows, with the problems found (errors reject the row, warnings do not).
@@ -37,7 +40,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy, override
+from django.utils.translation import gettext_lazy, ngettext, override
 
 from concord.disputes.models import Level, Party, Status
 from concord.disputes.services import ID_ERRORS, PartyInput
@@ -158,7 +161,7 @@ HEADER_SYNONYMS: dict[str, tuple[str, ...]] = {
     GRID: ("网格", "所属网格", "所在网格", "网格名称", "网格编码", "grid"),
     STATION: ("派出所", "所属派出所", "管辖派出所", "station"),
     LEVEL: ("风险等级", "等级", "级别", "风险级别", "纠纷等级", "预警等级", "level"),
-    OWNER: ("责任人", "包案民警", "责任民警", "包案人", "主办民警", "owner"),
+    OWNER: ("责任人", "责任人及电话", "包案民警", "责任民警", "包案人", "主办民警", "owner"),
     STATUS: (
         "化解情况",
         "处置情况",
@@ -190,6 +193,20 @@ HEADER_ALIASES: dict[str, str] = {
     header_key(name): fld for fld, names in HEADER_SYNONYMS.items() for name in names
 }
 _PARENTHESES = re.compile(r"\([^)]*\)")
+
+
+# Narrative columns that ledgers often fill with a status ("已化解，双方签订协议"). When the ledger
+# also has a status column proper (处理状态, 状态…), that one is read, whichever comes first: Concord's
+# own export writes the GB/T 31000 化解情况 (how it was resolved) before its 处理状态.
+_SECONDARY_HEADERS: dict[str, frozenset[str]] = {
+    STATUS: frozenset(
+        header_key(name) for name in ("化解情况", "处置情况", "办理情况", "调处情况", "进展情况")
+    ),
+}
+
+
+def _secondary(fld: str, text: Any) -> bool:
+    return header_key(text) in _SECONDARY_HEADERS.get(fld, frozenset())
 
 
 def header_field(text: Any) -> str | None:
@@ -737,10 +754,18 @@ def split_parties(value: Any) -> tuple[list[_NamedParty], int | None, list[str]]
 
 
 def split_ids(value: Any) -> list[str]:
-    """The ID numbers in a text cell, in order; spaces inside a number are ignored."""
+    """The ID numbers in a text cell, in order; spaces inside a number are ignored.
+
+    A masked number ("411603********1234", as Concord's masked export and many other systems write
+    it) is withheld data, not a wrong number: it comes back as "" in its place, so the numbers after
+    it still go to their own names.
+    """
     text = unicodedata.normalize("NFKC", cell_text(value)).lstrip("'‘’`")
     found: list[str] = []
-    for token in re.split(r"[^0-9Xx\s]+", text):
+    for token in re.split(r"[^0-9Xx*\s]+", text):
+        if "*" in token:
+            found += ["" if "*" in word else word.upper() for word in token.split()]
+            continue
         compact = "".join(token.split()).upper()
         if not compact:
             continue
@@ -947,7 +972,10 @@ def _header_at(sheet: _Sheet, r: int) -> _Header:
         if fld is None:
             continue
         if fld in columns:
-            if _label(text) != labels[fld]:
+            if _secondary(fld, labels[fld]) and not _secondary(fld, text):
+                ignored.append((labels[fld], _label(text)))
+                columns[fld], labels[fld] = c, _label(text)
+            elif _label(text) != labels[fld]:
                 ignored.append((_label(text), labels[fld]))
             continue
         columns[fld], labels[fld] = c, _label(text)
@@ -1151,7 +1179,8 @@ def _build_row(
         )
     row.category_text = cell_text(get(CATEGORY))
     row.station_text = cell_text(get(STATION))
-    row.owner_text = cell_text(get(OWNER))
+    # "王明（138****1234）", as Concord's 责任人及电话 writes it: the name is what identifies the officer.
+    row.owner_text = " ".join(_PARENTHESISED.sub(" ", cell_text(get(OWNER))).split())
     row.places = [(f, cell_text(get(f))) for f in PLACE_FIELDS if cell_text(get(f))]
 
     try:
@@ -1226,6 +1255,17 @@ def _read_parties(row: LedgerRow, lines: list[list[Any]], header: _Header) -> in
                 )
             elif not _is_blank(ids_value):
                 id_texts = split_ids(ids_value)
+                masked = sum(1 for text in id_texts if not text)
+                if masked:
+                    row.warn(
+                        ids_f,
+                        ngettext(
+                            "%(n)s ID number is masked (withheld); it was left out.",
+                            "%(n)s ID numbers are masked (withheld); they were left out.",
+                            masked,
+                        )
+                        % {"n": masked},
+                    )
             phones_value = _value(line, header, phones_f)
             phones = normalise_phones(cell_text(phones_value))
             if not _is_blank(phones_value) and not phones:
@@ -1254,7 +1294,7 @@ def _assign(
 ) -> None:
     """Give the names of one cell the ID numbers and phones of theirs, in order, and add them."""
     for index, party in enumerate(named):
-        if not party.ids and index < len(id_texts):
+        if not party.ids and index < len(id_texts) and id_texts[index]:
             party.ids = [id_texts[index]]
     if len(id_texts) > len(named):
         row.warn(ids_f, _("there are more ID numbers than names; the extra ones were left out."))
