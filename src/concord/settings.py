@@ -154,3 +154,8 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("CONCORD_LOG_LEVEL", "WARNING")},
 }
+
+# The grid map draws unit boundaries on a plain background. A bureau with a tile server on its
+# intranet sets its URL template here ("https://tiles.example/{z}/{x}/{y}.png"); empty means none.
+CONCORD_MAP_TILE_URL = os.environ.get("CONCORD_MAP_TILE_URL", "")
+CONCORD_MAP_TILE_ATTRIBUTION = os.environ.get("CONCORD_MAP_TILE_ATTRIBUTION", "")

@@ -66,10 +66,11 @@ def cjk_glyph_report(page) -> GlyphReport:
 # The page's own width, and every visible element whose box reaches past the right edge of the
 # viewport. The second catches content that is cut off when `overflow-x: hidden` hides the scrollbar.
 _OVERFLOW_JS = """
-() => {
+(clippedBy) => {
   const width = window.innerWidth;
   const sticking = [];
   for (const el of document.body.querySelectorAll("*")) {
+    if (clippedBy && el.parentElement && el.parentElement.closest(clippedBy)) continue;
     const style = getComputedStyle(el);
     if (style.visibility === "hidden" || style.display === "none") continue;
     const r = el.getBoundingClientRect();
@@ -90,12 +91,14 @@ _OVERFLOW_JS = """
 """
 
 
-def horizontal_overflow(page) -> dict:
-    return page.evaluate(_OVERFLOW_JS)
+def horizontal_overflow(page, clipped_by: str | None = None) -> dict:
+    return page.evaluate(_OVERFLOW_JS, clipped_by)
 
 
-def assert_no_horizontal_scroll(page) -> None:
-    o = horizontal_overflow(page)
+def assert_no_horizontal_scroll(page, clipped_by: str | None = None) -> None:
+    """`clipped_by`: a selector for containers that clip their content (`overflow: hidden`), such as
+    a map whose drawing layer is wider than its frame; what lies inside them is not checked."""
+    o = horizontal_overflow(page, clipped_by)
     assert o["scrollWidth"] <= o["innerWidth"], f"page scrolls sideways: {o}"
     assert o["bodyScrollWidth"] <= o["innerWidth"], f"body content wider than the screen: {o}"
     assert not o["sticking"], f"elements reach past the screen edge: {o}"

@@ -5,6 +5,17 @@ from concord.accounts.models import Role
 from concord.disputes.models import Level
 from concord.disputes.workflow import TRANSITIONS
 from concord.intake.services import TRIAGE_ROLES
+from concord.reporting.briefs import BRIEF_ROLES
+
+# Who reads the dashboard (ECharts) and the grid map: the police tiers from the sector up.
+DASHBOARD_ROLES = {
+    Role.COMMUNITY_OFFICER,
+    Role.STATION_STAFF,
+    Role.STATION_CHIEF,
+    Role.BUREAU_COMMANDER,
+    Role.ANALYST,
+    Role.ADMIN,
+}
 
 # (url name, label, roles that see it; None = everyone signed in). Later rooms add their entries here.
 NAV_ITEMS = [
@@ -30,6 +41,9 @@ NAV_ITEMS = [
         },
     ),
     ("campaign_list", _("Screening campaigns"), None),
+    ("dashboard", _("Dashboard"), DASHBOARD_ROLES),
+    ("grid_map", _("Grid map"), DASHBOARD_ROLES | {Role.AUXILIARY}),
+    ("brief", _("Briefs"), BRIEF_ROLES),
     (
         "ledger_upload",
         _("Import a ledger"),

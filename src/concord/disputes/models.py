@@ -181,6 +181,16 @@ class Dispute(models.Model):
             models.Index(fields=["status", "level"]),
             models.Index(fields=["category", "status"]),
             models.Index(fields=["-found_at"]),
+            # The dashboard and the grid map (reporting/selectors.py), each read from an index
+            # alone: open cases per grid, level and category and new cases per week start from a
+            # unit's grids; red and orange cases open at a week's end (清零) start from the level.
+            models.Index(
+                fields=["grid", "status", "level", "category"], name="disputes_grid_open_idx"
+            ),
+            models.Index(fields=["grid", "found_at", "level"], name="disputes_grid_found_idx"),
+            models.Index(
+                fields=["level", "closed_at", "found_at", "grid"], name="disputes_level_open_idx"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -347,6 +357,11 @@ class Task(models.Model):
         indexes = [
             models.Index(fields=["state", "due_at"]),
             models.Index(fields=["assignee", "state", "due_at"]),
+            # Overdue tasks on the dashboard: the open ones past due, with their case and person,
+            # without reading the task rows.
+            models.Index(
+                fields=["state", "due_at", "dispute", "assignee"], name="disputes_task_overdue_idx"
+            ),
         ]
         constraints = [
             models.CheckConstraint(
