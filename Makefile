@@ -5,6 +5,8 @@ VENV := .venv
 BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
+# The background worker's log while `make demo` runs (var/ is where settings keep local state).
+WORKER_LOG ?= $(or $(CONCORD_VAR_DIR),var)/worker.log
 
 .PHONY: install install-dev demo serve test test-sqlite test-postgres lint format bench messages clean
 
@@ -28,7 +30,10 @@ demo: install
 	@echo
 	@echo "Concord is starting at http://$(HOST):$(PORT)/  (Ctrl-C stops it)"
 	@echo "Log in with any demo account above; every demo password is printed with the accounts."
-	$(BIN)/concord runserver --noreload $(HOST):$(PORT)
+	@echo "Beside it the background worker sends reminders, digests, e-mail and SMS (log: $(WORKER_LOG))."
+	@$(BIN)/concord run_huey >>$(WORKER_LOG) 2>&1 & worker=$$!; \
+	  trap 'kill $$worker 2>/dev/null; wait $$worker 2>/dev/null' EXIT HUP INT TERM; \
+	  $(BIN)/concord runserver --noreload $(HOST):$(PORT)
 
 serve: install
 	$(BIN)/concord migrate --noinput

@@ -1,6 +1,7 @@
 """Concord settings: everything that varies between machines comes from the environment."""
 
 import os
+import sys
 from pathlib import Path
 
 import dj_database_url
@@ -46,6 +47,8 @@ INSTALLED_APPS = [
     "concord.intake",
     "concord.mediation",
     "concord.reporting",
+    "concord.notify",
+    "huey.contrib.djhuey",
 ]
 
 MIDDLEWARE = [
@@ -159,3 +162,76 @@ LOGGING = {
 # intranet sets its URL template here ("https://tiles.example/{z}/{x}/{y}.png"); empty means none.
 CONCORD_MAP_TILE_URL = os.environ.get("CONCORD_MAP_TILE_URL", "")
 CONCORD_MAP_TILE_ATTRIBUTION = os.environ.get("CONCORD_MAP_TILE_ATTRIBUTION", "")
+
+# Background jobs (DESIGN §5): huey. Its queue is an SQLite file under var/ (no server to install);
+# setting CONCORD_REDIS_URL ("redis://host:6379/0") puts it in Redis instead (pip install redis).
+# `concord run_huey` runs the worker with its schedule (concord/notify/tasks.py). Tests run tasks
+# at once, in memory.
+CONCORD_REDIS_URL = os.environ.get("CONCORD_REDIS_URL", "")
+_HUEY_IMMEDIATE = env_flag("CONCORD_HUEY_IMMEDIATE", default="pytest" in sys.modules)
+HUEY = {
+    "name": "concord",
+    "immediate": _HUEY_IMMEDIATE,
+    "results": False,
+    "utc": True,
+    "consumer": {"workers": 1, "worker_type": "thread", "periodic": True},
+}
+if CONCORD_REDIS_URL:
+    HUEY.update({"huey_class": "huey.RedisHuey", "url": CONCORD_REDIS_URL})
+else:
+    HUEY.update(
+        {
+            "huey_class": "huey.SqliteHuey",
+            "filename": str(VAR_DIR / "huey.sqlite3"),
+            "create_tables": not _HUEY_IMMEDIATE,
+        }
+    )
+    if not _HUEY_IMMEDIATE:
+        VAR_DIR.mkdir(parents=True, exist_ok=True)
+
+# E-mail through Django's mail settings: an SMTP server when CONCORD_EMAIL_HOST is set, otherwise
+# each message is written as a file under var/mail/ (the demo sends nothing out).
+EMAIL_HOST = os.environ.get("CONCORD_EMAIL_HOST", "")
+EMAIL_PORT = int(os.environ.get("CONCORD_EMAIL_PORT", "25"))
+EMAIL_HOST_USER = os.environ.get("CONCORD_EMAIL_USER", "")
+EMAIL_HOST_PASSWORD = os.environ.get("CONCORD_EMAIL_PASSWORD", "")
+EMAIL_USE_TLS = env_flag("CONCORD_EMAIL_TLS")
+EMAIL_TIMEOUT = int(os.environ.get("CONCORD_EMAIL_TIMEOUT", "10"))
+EMAIL_BACKEND = os.environ.get("CONCORD_EMAIL_BACKEND") or (
+    "django.core.mail.backends.smtp.EmailBackend"
+    if EMAIL_HOST
+    else "django.core.mail.backends.filebased.EmailBackend"
+)
+EMAIL_FILE_PATH = VAR_DIR / "mail"
+DEFAULT_FROM_EMAIL = os.environ.get("CONCORD_EMAIL_FROM", "concord@localhost")
+
+# SMS through a gateway (concord/notify/gateways.py): the logging gateway writes texts to the log;
+# "concord.notify.gateways.HttpSmsGateway" POSTs them to CONCORD_SMS_URL, with a timeout per request
+# and retries.
+CONCORD_SMS_GATEWAY = os.environ.get(
+    "CONCORD_SMS_GATEWAY", "concord.notify.gateways.LoggingSmsGateway"
+)
+CONCORD_SMS_URL = os.environ.get("CONCORD_SMS_URL", "")
+CONCORD_SMS_TOKEN = os.environ.get("CONCORD_SMS_TOKEN", "")
+CONCORD_SMS_TIMEOUT = float(os.environ.get("CONCORD_SMS_TIMEOUT", "5"))
+CONCORD_SMS_RETRIES = int(os.environ.get("CONCORD_SMS_RETRIES", "3"))
+CONCORD_SMS_BACKOFF = float(os.environ.get("CONCORD_SMS_BACKOFF", "0.5"))  # seconds, doubling
+
+# Notifications (concord/notify/jobs.py): reminders before a task falls due and before a nil-report
+# period closes, the daily digest's time on the bureau's clock, and how often a failed e-mail or SMS
+# is tried (every N minutes, doubling) before an administrator is shown it.
+CONCORD_DUE_SOON_HOURS = int(os.environ.get("CONCORD_DUE_SOON_HOURS", "24"))
+CONCORD_NIL_REMINDER_HOURS = int(os.environ.get("CONCORD_NIL_REMINDER_HOURS", "24"))
+CONCORD_DIGEST_TIME = os.environ.get("CONCORD_DIGEST_TIME", "08:00")
+CONCORD_DELIVERY_MAX_ATTEMPTS = int(os.environ.get("CONCORD_DELIVERY_MAX_ATTEMPTS", "3"))
+CONCORD_DELIVERY_RETRY_MINUTES = int(os.environ.get("CONCORD_DELIVERY_RETRY_MINUTES", "5"))
+# Hours a task may be overdue before the supervisor one tier up hears, per level, as
+# "yellow=24,orange=4,red=0" (default: concord.notify.jobs.ESCALATION_GRACE_HOURS, those values).
+CONCORD_ESCALATION_GRACE_HOURS: dict[str, int] = {
+    level.strip(): int(hours)
+    for level, _sep, hours in (
+        item.partition("=")
+        for item in os.environ.get("CONCORD_ESCALATION_GRACE_HOURS", "").split(",")
+        if item.strip()
+    )
+}

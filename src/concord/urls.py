@@ -15,5 +15,6 @@ urlpatterns = [
     path("intake/", include("concord.intake.urls")),
     path("mediation/", include("concord.mediation.urls")),
     path("reporting/", include("concord.reporting.urls")),
+    path("notify/", include("concord.notify.urls")),
     path("", include("concord.core.urls")),
 ]

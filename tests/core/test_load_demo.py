@@ -172,8 +172,8 @@ def test_second_run_creates_nothing_and_prints_the_same_totals():
     rows1, rows2 = _table(first.getvalue()), _table(second.getvalue())
     # units, users, responsibilities; the dispute register: disputes, parties, events, tasks; people;
     # mediation: bodies, members, referrals by state, sessions, agreements, instalments, visits; leads;
-    # screening.
-    assert len(rows1) == 5 + len(Role) + len(Tier) + 4 + 2 + (2 + 6 + 4) + 3 + 4
+    # screening; notifications: notifications, users with notifications, red-case alerts.
+    assert len(rows1) == 5 + len(Role) + len(Tier) + 4 + 2 + (2 + 6 + 4) + 3 + 4 + 3
     assert [(label, total) for label, total, _ in rows1] == [
         (label, total) for label, total, _ in rows2
     ]

@@ -50,6 +50,7 @@ NAV_ITEMS = [
         {Role.ANALYST, Role.ADMIN, Role.STATION_STAFF, Role.STATION_CHIEF},
     ),
     ("review_queue", _("Linkage review"), {Role.ADMIN, Role.ANALYST}),
+    ("notify_failed", _("Failed deliveries"), {Role.ADMIN}),
     ("admin:index", _("Administration"), {Role.ADMIN, Role.ANALYST}),
 ]
 
@@ -57,7 +58,7 @@ NAV_ITEMS = [
 def navigation(request):
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
-        return {"nav_items": []}
+        return {"nav_items": [], "notify_unread": 0}
     items = [
         {
             "url": reverse(name),
@@ -70,4 +71,6 @@ def navigation(request):
         or user.role in roles
         or (name.startswith("admin:") and user.is_staff and roles is None)
     ]
-    return {"nav_items": items}
+    from concord.notify.selectors import unread_count
+
+    return {"nav_items": items, "notify_unread": unread_count(actor=user)}

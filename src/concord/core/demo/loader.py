@@ -15,7 +15,15 @@ from django.utils.translation import gettext as _
 
 from concord.accounts.models import Role, User
 from concord.audit.services import audit_record
-from concord.core.demo import county, disputes, leads, mediation, people, screening
+from concord.core.demo import (
+    county,
+    disputes,
+    leads,
+    mediation,
+    notifications,
+    people,
+    screening,
+)
 from concord.core.demo.base import DemoContext, Section, Step, bilingual
 from concord.territory.models import Unit
 
@@ -28,6 +36,7 @@ STEPS: list[Step] = [
     mediation.MEDIATION,
     leads.LEADS,
     screening.SCREENING,
+    notifications.NOTIFICATIONS,
 ]
 
 
