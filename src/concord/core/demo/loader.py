@@ -10,7 +10,7 @@ import time
 import unicodedata
 from dataclasses import dataclass
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils.translation import gettext as _
 
 from concord.accounts.models import Role, User
@@ -74,6 +74,10 @@ def load_demo(*, seed: int = county.DEFAULT_SEED, steps: list[Step] | None = Non
     with transaction.atomic():
         for step in steps:
             step.run(ctx)
+        # Fresh statistics for the rows just written: without them PostgreSQL's planner walks the
+        # demo's joins row by row (a count over sessions took minutes).
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE")
         created = {key: n for key, n in sorted(ctx.created.items()) if n}
         bureau = Unit.objects.get(code=county.BUREAU_CODE)
         if created:
