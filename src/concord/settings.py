@@ -1,5 +1,6 @@
 """Concord settings: everything that varies between machines comes from the environment."""
 
+import datetime as dt
 import os
 import sys
 from pathlib import Path
@@ -37,6 +38,10 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
+    "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "csp",
     "ninja",  # serves the /api/docs assets locally: the bureau network has no CDN
     "concord.core",
     "concord.territory",
@@ -53,14 +58,19 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "concord.accounts.middleware.SessionIdleTimeoutMiddleware",
+    "concord.accounts.middleware.RequireSecondFactorMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "axes.middleware.AxesMiddleware",  # last: turns a locked-out login into the lockout page
 ]
 
 ROOT_URLCONF = "concord.urls"
@@ -119,12 +129,87 @@ AUTH_PASSWORD_VALIDATORS = [
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
+
+# --- Login and transport security (issue 10) ---------------------------------------------------
+# "Production" is a server with its own secret key and DEBUG off; the demo (`make demo`, plain
+# HTTP on localhost, the demo key) and the tests are not. Each setting below can be overridden.
+PRODUCTION = env_flag(
+    "CONCORD_PRODUCTION", default=not DEBUG and bool(os.environ.get("CONCORD_SECRET_KEY"))
+)
+
+# django-axes: after CONCORD_LOGIN_FAILURE_LIMIT wrong passwords for one username from one address,
+# that pair is locked out for CONCORD_LOCKOUT_MINUTES (the page says so, translated). Failed logins
+# still reach the audit log (concord.accounts.signals). A success clears the count.
+AUTHENTICATION_BACKENDS = [
+    "concord.accounts.backends.LockoutBackend",  # django-axes, see there
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = int(os.environ.get("CONCORD_LOGIN_FAILURE_LIMIT", "5"))
+AXES_COOLOFF_TIME = dt.timedelta(minutes=int(os.environ.get("CONCORD_LOCKOUT_MINUTES", "30")))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_CALLABLE = "concord.accounts.views.lockout"
+AXES_DISABLE_ACCESS_LOG = True  # successful logins are in the audit log already
+AXES_VERBOSE = False
+
+# django-otp: bureau commanders and administrators (and superusers) confirm every session with a
+# TOTP code from an authenticator app (concord.accounts.middleware.RequireSecondFactorMiddleware).
+OTP_TOTP_ISSUER = "Concord"
+
+# Sessions end after CONCORD_SESSION_IDLE_MINUTES without a request the user made (background
+# polls such as the notification bell do not count), and CONCORD_SESSION_SECONDS after login at
+# the latest (concord.accounts.middleware.SessionIdleTimeoutMiddleware).
 SESSION_COOKIE_AGE = int(os.environ.get("CONCORD_SESSION_SECONDS", str(8 * 3600)))
+CONCORD_SESSION_IDLE_SECONDS = 60 * int(os.environ.get("CONCORD_SESSION_IDLE_MINUTES", "30"))
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
-CSRF_COOKIE_HTTPONLY = False
-SESSION_COOKIE_SECURE = env_flag("CONCORD_SECURE_COOKIES")
+CSRF_COOKIE_HTTPONLY = False  # htmx reads nothing from it, but the API's docs page does
+CSRF_COOKIE_SAMESITE = "Lax"
+SESSION_COOKIE_SECURE = env_flag("CONCORD_SECURE_COOKIES", default=PRODUCTION)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+CSRF_TRUSTED_ORIGINS = [
+    o for o in os.environ.get("CONCORD_CSRF_TRUSTED_ORIGINS", "").split(",") if o.strip()
+]
+
+# HTTPS. Behind a proxy that terminates TLS, set CONCORD_PROXY_SSL_HEADER=1 (the proxy must set
+# X-Forwarded-Proto) or CONCORD_SSL_REDIRECT=0 if the proxy redirects to HTTPS itself.
+SECURE_SSL_REDIRECT = env_flag("CONCORD_SSL_REDIRECT", default=PRODUCTION)
+if env_flag("CONCORD_PROXY_SSL_HEADER"):
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+SECURE_HSTS_SECONDS = int(
+    os.environ.get("CONCORD_HSTS_SECONDS", str(365 * 24 * 3600 if PRODUCTION else 0))
+)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_flag("CONCORD_HSTS_SUBDOMAINS", default=True)
+SECURE_HSTS_PRELOAD = env_flag("CONCORD_HSTS_PRELOAD", default=True)
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+
+# Content-Security-Policy (django-csp): scripts only from our own static files, never inline.
+# Styles allow 'unsafe-inline' for style="" attributes in templates and the <style> of the print
+# pages (a style cannot run code). Map tiles may come from CONCORD_MAP_TILE_URL's host.
+_CSP_IMG = ["'self'", "data:"]
+if os.environ.get("CONCORD_MAP_TILE_URL"):
+    from urllib.parse import urlsplit
+
+    _tiles = urlsplit(os.environ["CONCORD_MAP_TILE_URL"].replace("{s}", "*"))
+    if _tiles.scheme and _tiles.netloc:
+        _CSP_IMG.append(f"{_tiles.scheme}://{_tiles.netloc}")
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'", "'unsafe-inline'"],
+        "img-src": _CSP_IMG,
+        "font-src": ["'self'", "data:"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    },
+}
 
 LANGUAGE_CODE = "zh-hans"
 LANGUAGES = [("zh-hans", _("Simplified Chinese")), ("en", _("English"))]
@@ -235,3 +320,4 @@ CONCORD_ESCALATION_GRACE_HOURS: dict[str, int] = {
         if item.strip()
     )
 }
+CONCORD_RETENTION_DAYS = int(os.environ.get("CONCORD_RETENTION_DAYS", "1095"))  # days; retention

@@ -16,5 +16,6 @@ urlpatterns = [
     path("mediation/", include("concord.mediation.urls")),
     path("reporting/", include("concord.reporting.urls")),
     path("notify/", include("concord.notify.urls")),
+    path("audit/", include("concord.audit.urls")),
     path("", include("concord.core.urls")),
 ]

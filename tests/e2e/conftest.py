@@ -136,3 +136,26 @@ def screenshot_dir() -> Path:
     path = ARTIFACTS_DIR / "screenshots"
     path.mkdir(parents=True, exist_ok=True)
     return path
+
+
+def pass_two_factor(page, user) -> None:
+    """After submitting the login form as `user`: if the role needs a second factor, type the code.
+
+    Commanders and administrators land on /accounts/two-factor/ after their password. A browser
+    test has no phone, so the code is computed here from the TOTP device the page created for the
+    user (or the one the user has), as an authenticator app would from the key it scanned.
+    """
+    import re
+
+    from django_otp.oath import totp
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    from concord.accounts.otp import requires_second_factor
+
+    if not requires_second_factor(user):
+        return
+    page.wait_for_url(re.compile(r"/accounts/two-factor/"))
+    device = TOTPDevice.objects.filter(user=user).order_by("-confirmed", "-id").first()
+    token = totp(device.bin_key, step=device.step, t0=device.t0, digits=device.digits)
+    page.get_by_test_id("otp-token").fill(f"{token:0{device.digits}d}")
+    page.get_by_test_id("two-factor-form").locator("button[type=submit]").click()

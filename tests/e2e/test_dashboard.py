@@ -6,7 +6,7 @@ import pytest
 
 from concord.disputes.models import Dispute, Status
 from tests.e2e.checks import assert_no_horizontal_scroll
-from tests.e2e.conftest import PHONE
+from tests.e2e.conftest import PHONE, pass_two_factor
 from tests.factories import make_county, register_dispute
 
 try:
@@ -99,6 +99,7 @@ def log_in(page: Page, live_server, user, next_url: str) -> None:
     page.get_by_label("用户名").fill(user.username)
     page.get_by_label("密码").fill(PASSWORD)
     page.locator("main form button[type=submit]").click()
+    pass_two_factor(page, user)  # a commander confirms the login with a TOTP code
     page.wait_for_url(f"{live_server.url}{next_url}")
 
 

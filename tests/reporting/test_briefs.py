@@ -299,6 +299,7 @@ def test_a_brief_is_scoped(week):
 
 # --- the page and the workbook -------------------------------------------------------------------
 
+
 def get_brief(client, user, **params):
     client.force_login(user)
     return client.get(URL, params, HTTP_ACCEPT_LANGUAGE=params.pop("lang", "zh-hans"))

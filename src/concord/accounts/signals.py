@@ -36,3 +36,14 @@ def audit_login_failed(sender, credentials, request=None, **kwargs):
             action="accounts.login_failed",
             data={"username": str(credentials.get("username", ""))[:150], **_client(request)},
         )
+
+
+@receiver(user_logged_in)
+def start_session_clock(sender, request, user, **kwargs):
+    """The idle timeout and the absolute session age count from the login."""
+    from concord.accounts.middleware import STARTED_KEY, touch_session
+
+    session = getattr(request, "session", None)
+    if session is not None:
+        session.pop(STARTED_KEY, None)
+        touch_session(session)

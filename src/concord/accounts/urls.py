@@ -1,6 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
+from concord.accounts import views
 from concord.accounts.forms import LoginForm
 
 urlpatterns = [
@@ -13,6 +14,7 @@ urlpatterns = [
         ),
         name="login",
     ),
+    path("two-factor/", views.two_factor, name="two_factor"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path(
         "password/",

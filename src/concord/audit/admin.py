@@ -5,7 +5,7 @@ from concord.audit.models import AuditEntry
 
 @admin.register(AuditEntry)
 class AuditEntryAdmin(admin.ModelAdmin):
-    list_display = ["at", "actor_label", "action", "target_type", "target_id", "unit"]
+    list_display = ["seq", "at", "actor_label", "action", "target_type", "target_id", "unit"]
     list_filter = ["action"]
     search_fields = ["actor_label", "target_id"]
     date_hierarchy = "at"

@@ -1,10 +1,32 @@
-"""The append-only audit log: who did what to which record, written in the same transaction."""
+"""The append-only audit log: who did what to which record, written in the same transaction.
+
+Rows form a hash chain: each carries `seq` (1, 2, 3, … with no gaps), the hash of the row before
+(`prev_hash`) and its own `hash` over its content and `prev_hash` (concord.audit.chain). Altering,
+deleting or reordering a row breaks the chain, and `concord audit-verify` names the first broken row.
+On PostgreSQL a trigger also refuses UPDATE and DELETE on the table (migration 0003).
+"""
 
 from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+
+
+class AuditEntryQuerySet(models.QuerySet):
+    """Bulk edits would bypass the chain; the ORM refuses them (the database does too, on PostgreSQL)."""
+
+    def update(self, **kwargs):
+        raise RuntimeError("Audit entries are append-only.")
+
+    def delete(self):
+        raise RuntimeError("Audit entries are append-only.")
+
+    def bulk_create(self, *args, **kwargs):
+        raise RuntimeError("Audit entries are written one at a time through audit_record.")
+
+    def bulk_update(self, *args, **kwargs):
+        raise RuntimeError("Audit entries are append-only.")
 
 
 class AuditEntry(models.Model):
@@ -31,6 +53,11 @@ class AuditEntry(models.Model):
         related_name="+",
     )
     data = models.JSONField(_("details"), default=dict, blank=True, encoder=DjangoJSONEncoder)
+    seq = models.PositiveBigIntegerField(_("sequence"), unique=True, editable=False)
+    prev_hash = models.CharField(_("previous hash"), max_length=64, blank=True, editable=False)
+    hash = models.CharField(_("hash"), max_length=64, editable=False)
+
+    objects = AuditEntryQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("audit entry")

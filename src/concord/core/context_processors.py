@@ -51,6 +51,7 @@ NAV_ITEMS = [
     ),
     ("review_queue", _("Linkage review"), {Role.ADMIN, Role.ANALYST}),
     ("notify_failed", _("Failed deliveries"), {Role.ADMIN}),
+    ("audit_log", _("Audit log"), {Role.STATION_CHIEF, Role.BUREAU_COMMANDER, Role.ADMIN}),
     ("admin:index", _("Administration"), {Role.ADMIN, Role.ANALYST}),
 ]
 

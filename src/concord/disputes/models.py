@@ -227,6 +227,8 @@ class Party(models.Model):
         on_delete=models.SET_NULL,
         related_name="party_records",
     )
+    # Set by retention (concord.audit.retention): the name is cut to the surname, identifiers gone.
+    pseudonymised_at = models.DateTimeField(_("pseudonymised at"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("party")

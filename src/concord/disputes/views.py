@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from concord.accounts.models import Role, User
+from concord.audit.services import audit_access
 from concord.disputes import risk as dispute_risk
 from concord.disputes import selectors, services
 from concord.disputes.forms import (
@@ -158,6 +159,13 @@ def _action_forms(request: HttpRequest, dispute: Dispute, data=None) -> dict:
 @login_required
 def dispute_detail(request: HttpRequest, case_number: str) -> HttpResponse:
     dispute = _get_case(request, case_number)
+    audit_access(
+        actor=request.user,
+        action="disputes.view",
+        target=dispute,
+        unit=dispute.grid,
+        data={"case_number": dispute.case_number},
+    )
     return render(request, "disputes/detail.html", _detail_context(request, dispute))
 
 

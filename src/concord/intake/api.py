@@ -4,6 +4,7 @@ field-level 422s, and a status endpoint that shows a system only its own leads."
 import datetime as dt
 from typing import Annotated
 
+from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.utils.translation import gettext as _
 from ninja import Field, Router, Schema
@@ -99,6 +100,8 @@ def lead_create(request, payload: LeadIn):
     system = _system(request)
     existing = Lead.objects.filter(source_system=system, source_ref=payload.idempotency_key).first()
     if existing is not None:
+        if not selectors.leads_visible(actor=request.user).filter(pk=existing.pk).exists():
+            raise PermissionDenied(_("This idempotency key was already used outside your area."))
         return Reply(200, _out(existing))
     lead = services.lead_create(
         actor=request.user,

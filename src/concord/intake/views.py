@@ -8,6 +8,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
+from concord.audit.services import audit_access
 from concord.disputes import selectors as dispute_selectors
 from concord.disputes.models import Channel, Dispute
 from concord.intake import selectors, services
@@ -109,6 +110,7 @@ def lead_detail(request: HttpRequest, lead_id: int) -> HttpResponse:
                     _errors_into(form, exc)
             except PermissionDenied as exc:
                 messages.error(request, str(exc))
+    audit_access(actor=request.user, action="intake.lead_view", target=lead, unit=lead.station)
     return render(
         request,
         "intake/lead.html",

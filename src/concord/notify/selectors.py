@@ -4,6 +4,7 @@ deliveries."""
 from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
 
+from concord.accounts.scope import in_scope
 from concord.notify.models import Delivery, Notification
 from concord.notify.services import is_notify_admin
 
@@ -28,8 +29,11 @@ def deliveries_failed(*, actor) -> QuerySet[Delivery]:
     """Deliveries that failed (still being retried, or given up), newest first: administrators only."""
     if not is_notify_admin(actor):
         raise PermissionDenied
+    deliveries = Delivery.objects.all()
+    if not actor.is_superuser:  # an administrator sees the deliveries of people in their area
+        deliveries = in_scope(deliveries, actor, via="notification__recipient__scope_unit")
     return (
-        Delivery.objects.filter(state__in=[Delivery.State.FAILED, Delivery.State.GAVE_UP])
+        deliveries.filter(state__in=[Delivery.State.FAILED, Delivery.State.GAVE_UP])
         .select_related("notification__recipient", "notification__dispute")
         .order_by("state", "-created_at", "-id")
     )

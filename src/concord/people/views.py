@@ -1,4 +1,5 @@
-"""The person page, the linkage review queue and its decisions. Every look at a person is audited."""
+"""The person page, the linkage review queue and its decisions, and the reveal of a party's masked
+field. Every look at a person and every reveal is audited."""
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -7,11 +8,14 @@ from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from concord.audit.services import audit_record
-from concord.people import selectors, services
+from concord.disputes.models import Party
+from concord.people import reveal, selectors, services
 from concord.people.models import Person, PersonMerge, ReviewPair
+from concord.people.templatetags.people_reveal import field_context
 
 
 def _person(request: HttpRequest, person_id: int) -> Person:
@@ -114,3 +118,44 @@ def person_split(request: HttpRequest, merge_id: int) -> HttpResponse:
     else:
         messages.success(request, _("Split: the records are back with their own person."))
     return redirect("person_detail", person_id=merge.kept_id)
+
+
+@login_required
+@require_POST
+@never_cache
+def party_reveal(request: HttpRequest, party_id: int, field: str) -> HttpResponse:
+    """POST a reason, get the field's clear value (an htmx partial, or a small page without htmx).
+
+    422 re-renders the reason form with the error; 403 for a role that may not reveal the field;
+    404 for a party outside the user's area or a field that is not personal data.
+    """
+    if field not in reveal.FIELDS:
+        raise Http404
+    try:
+        party = reveal.party_get(actor=request.user, party_id=party_id)
+    except Party.DoesNotExist as exc:
+        raise Http404(_("No such party in your area.")) from exc
+    reason = request.POST.get("reason", "")
+    status = 200
+    try:
+        value = reveal.party_field_reveal(
+            actor=request.user, party=party, field=field, reason=reason
+        )
+    except ValidationError as exc:
+        errors = exc.message_dict
+        context = field_context(
+            party=party,
+            field=field,
+            user=request.user,
+            error=" ".join(errors.get("reason") or errors.get("field") or exc.messages),
+            reason=reason,
+        )
+        status = 422
+    else:
+        context = field_context(party=party, field=field, user=request.user, value=value)
+        if not value:
+            context.update(masked="—", can_reveal=False)
+    if request.headers.get("HX-Request") == "true":
+        return render(request, "people/_reveal.html", context, status=status)
+    context["field_label"] = Party._meta.get_field(field).verbose_name
+    return render(request, "people/reveal.html", context, status=status)

@@ -29,8 +29,9 @@ What each column holds:
 An outcome or a closure recorded before the case was last reopened no longer counts.
 
 Personal data is masked (people.masking) unless the export is unmasked: only roles that need it
-(`UNMASK_ROLES`) may, giving a reason, and the audit row says so. There is no finer reveal
-permission yet; the web button always exports masked.
+(`UNMASK_ROLES`, kept in people.reveal with the on-screen reveal's roles) may, giving a reason
+(the reveal's rule for a reason), and the audit row says so. The web button always
+exports masked; one field of one party is revealed on screen (people.reveal).
 
 Memory stays flat however many rows: the disputes are read as plain values with `.iterator()` in
 chunks of `CHUNK`; each chunk's parties, referrals, visits, timeline steps and closure tasks are
@@ -59,7 +60,7 @@ from django.db import transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from concord.accounts.models import Role, User
+from concord.accounts.models import User
 from concord.audit.services import audit_record
 from concord.disputes.models import (
     Category,
@@ -74,6 +75,7 @@ from concord.disputes.models import (
 from concord.disputes.selectors import DisputeFilters, dispute_list
 from concord.mediation.models import FollowUpVisit, MediationKind, Referral
 from concord.people.masking import mask_id_number, mask_phone
+from concord.people.reveal import UNMASKED_EXPORT_ROLES, reason_problem
 from concord.reporting.metrics import OUTCOME_ACTIONS, OUTCOMES
 from concord.territory.models import Unit
 
@@ -148,7 +150,8 @@ WIDTHS = {
 }
 
 # Who may export personal data unmasked (with a reason): those whose work is the whole county's data.
-UNMASK_ROLES = frozenset({Role.ANALYST, Role.ADMIN, Role.BUREAU_COMMANDER})
+# One rule with the reveal on screen: people.reveal keeps it (a subset of who may reveal each field).
+UNMASK_ROLES = UNMASKED_EXPORT_ROLES
 
 # 事件规模 by people involved.
 SCALE = ((30, "重大"), (10, "较大"), (0, "一般"))
@@ -566,6 +569,9 @@ def _check(actor: User, unmasked: bool, reason: str) -> None:
             )
         if not reason.strip():
             raise LedgerExportRefused(_("Give the reason for exporting personal data unmasked."))
+        problem = reason_problem(reason)
+        if problem:
+            raise LedgerExportRefused(problem)
 
 
 def ledger_export(

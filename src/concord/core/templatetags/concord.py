@@ -46,20 +46,6 @@ def action_label(value: str) -> str:
 
 
 @register.filter
-def party_facts(party) -> list[str]:
-    """What the case page shows of a party, identifiers masked."""
-    from concord.people.masking import mask_id_number, mask_phone
-
-    facts = [
-        mask_phone(party.phone) if party.phone else "",
-        mask_id_number(party.id_number) if party.id_number else "",
-        party.get_sex_display() if party.sex else "",
-        party.address,
-    ]
-    return [f for f in facts if f]
-
-
-@register.filter
 def reason_text(reason) -> str:
     """A stored assessment reason in the reader's language (stored reasons are never recomputed)."""
     from django.utils.translation import get_language
