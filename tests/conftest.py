@@ -26,6 +26,8 @@ def pytest_configure(config):
 
     # Real hashing costs ~0.3 s per user; tests create many users and test behaviour, not PBKDF2.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    # The API fuzzer makes thousands of calls with one token; the throttle has its own test.
+    settings.CONCORD_API_RATE = "1000000/min"
 
 
 def pytest_collection_modifyitems(config, items):
@@ -77,3 +79,11 @@ def _force_login_passes_second_factor(request, monkeypatch):
             session.save()
 
     monkeypatch.setattr(Client, "force_login", force_login)
+
+
+@pytest.fixture(autouse=True)
+def _fresh_cache():
+    """Throttle counters and cached values do not leak from one test into the next."""
+    from django.core.cache import cache
+
+    cache.clear()

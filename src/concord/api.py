@@ -14,13 +14,15 @@ Messages follow the request's Accept-Language.
 
 import re
 
+from django.conf import settings
 from django.core.exceptions import ObjectDoesNotExist, PermissionDenied, ValidationError
 from django.http import Http404
 from django.utils.translation import gettext as _
 from ninja import NinjaAPI
-from ninja.errors import AuthenticationError
+from ninja.errors import AuthenticationError, Throttled
 from ninja.security import HttpBearer
 from ninja.security.session import SessionAuth
+from ninja.throttling import SimpleRateThrottle
 
 from concord.accounts.tokens import api_token_verify
 from concord.disputes.api import router as disputes_router
@@ -60,12 +62,33 @@ class Session(SessionAuth):
         return super().authenticate(request, key)
 
 
+class ApiTokenThrottle(SimpleRateThrottle):
+    """Each API token may make `CONCORD_API_RATE` requests (default 600 a minute): a leaked or
+    runaway key cannot flood the register. Session callers are people at a page, not throttled here.
+    The counter lives in Django's cache, so several app servers need a shared cache (Redis)."""
+
+    scope = "api_token"
+
+    def __init__(self):
+        super().__init__(rate=settings.CONCORD_API_RATE)
+
+    def allow_request(self, request) -> bool:
+        # Read the rate on each request, so a changed setting applies without a restart.
+        self.num_requests, self.duration = self.parse_rate(settings.CONCORD_API_RATE)
+        return super().allow_request(request)
+
+    def get_cache_key(self, request) -> str | None:
+        token = getattr(request, "api_token", None)
+        return None if token is None else f"throttle_api_token_{token.pk}"
+
+
 api = NinjaAPI(
     title="Concord API",
     version="1",
     description=__doc__,
     urls_namespace="api",
     auth=[BearerToken(), Session()],
+    throttle=[ApiTokenThrottle()],
 )
 
 
@@ -92,6 +115,11 @@ def on_http404(request, exc):
 @api.exception_handler(PermissionDenied)  # services.TransitionRefused among others
 def on_refused(request, exc: PermissionDenied):
     return _error(request, 403, str(exc) or _("You may not do this."))
+
+
+@api.exception_handler(Throttled)
+def on_throttled(request, exc: Throttled):
+    return _error(request, 429, _("Too many requests with this API token; try again shortly."))
 
 
 @api.exception_handler(StaleVersion)

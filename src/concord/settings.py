@@ -321,3 +321,6 @@ CONCORD_ESCALATION_GRACE_HOURS: dict[str, int] = {
     )
 }
 CONCORD_RETENTION_DAYS = int(os.environ.get("CONCORD_RETENTION_DAYS", "1095"))  # days; retention
+
+# Requests one API token may make (django-ninja rate syntax: "600/min", "20/s"); see concord.api.
+CONCORD_API_RATE = os.environ.get("CONCORD_API_RATE", "600/min")

@@ -719,3 +719,15 @@ def test_the_openapi_schema_lists_every_operation_with_its_responses(client, db)
     assert "201" in operations[("post", "/api/disputes")]["responses"]
     assert set(schema["components"]["securitySchemes"]) == {"BearerToken", "Session"}
     assert client.get("/api/docs").status_code == 200
+
+
+def test_a_token_past_its_rate_gets_429_and_another_token_does_not(county, admin, settings):
+    settings.CONCORD_API_RATE = "3/min"
+    _, first = api_token_issue(actor=admin, user=county.east.officer, name="110")
+    _, second = api_token_issue(actor=admin, user=county.east.officer, name="12345")
+    for _ in range(3):
+        assert Api(first).get("/disputes").status_code == 200
+    refused = Api(first).get("/disputes", HTTP_ACCEPT_LANGUAGE="en")
+    assert refused.status_code == 429
+    assert "Too many requests" in refused.json()["detail"] and int(refused["Retry-After"]) > 0
+    assert Api(second).get("/disputes").status_code == 200
