@@ -445,3 +445,20 @@ def test_a_rate_over_nothing_is_a_dash_in_the_workbook(county):
     assert briefs.percent(None) == "—"
     with translation.override("en"):
         assert brief.title == f"{county.east.station.name}: monthly dispute brief, October 2026"
+
+
+def test_a_title_that_looks_like_a_formula_stays_text_in_the_workbook(client, week):
+    """A poisoned title (=HYPERLINK…) must not become a live formula in the brief's workbook."""
+    poisoned = '=HYPERLINK("http://example.invalid","点我")'
+    Dispute.objects.filter(pk=week.cases["E2"].pk).update(title=poisoned)
+    response = get_brief(
+        client,
+        week.east.chief,
+        unit=week.east.station.code,
+        period="week",
+        ending="2026-11-22",
+        format="xlsx",
+    )
+    book = openpyxl.load_workbook(io.BytesIO(b"".join(response.streaming_content)))
+    cells = [c for sheet in book for row in sheet.iter_rows() for c in row if c.value == poisoned]
+    assert cells and all(c.data_type == "s" for c in cells)

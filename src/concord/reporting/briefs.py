@@ -507,7 +507,15 @@ def brief_to_xlsx(brief: Brief, output: BinaryIO) -> None:
     import xlsxwriter
 
     with translation.override("zh-hans"):
-        book = xlsxwriter.Workbook(output, {"in_memory": True, "remove_timezone": True})
+        book = xlsxwriter.Workbook(
+            output,
+            {
+                "in_memory": True,
+                "remove_timezone": True,
+                "strings_to_formulas": False,
+                "strings_to_urls": False,
+            },
+        )
         fmt = _Formats(book)
         _sheet_summary(book, fmt, brief)
         _sheet_red(book, fmt, brief)
