@@ -74,10 +74,11 @@ def load_demo(*, seed: int = county.DEFAULT_SEED, steps: list[Step] | None = Non
     with transaction.atomic():
         for step in steps:
             step.run(ctx)
-        # Fresh statistics for the rows just written: without them PostgreSQL's planner walks the
-        # demo's joins row by row (a count over sessions took minutes).
-        with connection.cursor() as cursor:
-            cursor.execute("ANALYZE")
+            # Fresh statistics for the rows each step wrote, before the next step reads them:
+            # without them PostgreSQL's planner walks the demo's joins row by row (a count over
+            # sessions took minutes, each lead's history lookup a second).
+            with connection.cursor() as cursor:
+                cursor.execute("ANALYZE")
         created = {key: n for key, n in sorted(ctx.created.items()) if n}
         bureau = Unit.objects.get(code=county.BUREAU_CODE)
         if created:
