@@ -262,3 +262,22 @@ def test_grid_workers_do_not_get_the_checklist(client, county):
     d = register_dispute(county.east)
     client.force_login(county.east.grid_worker)
     assert client.get(reverse("dispute_questionnaire", args=[d.case_number])).status_code == 404
+
+
+def test_a_health_note_in_an_assessment_is_shown_to_officers_only(client, county):
+    from concord.disputes import services
+
+    d = register_dispute(county.east)
+    services.dispute_assess(
+        actor=county.east.officer,
+        dispute=d,
+        expected_version=d.version,
+        answers={"mental_disorder": True},
+        reasons=["邻里口角"],
+    )
+    client.force_login(county.east.grid_worker)
+    page = client.get(reverse("dispute_detail", args=[d.case_number])).content.decode()
+    assert 'data-testid="health-note-withheld"' in page and "精神" not in page
+    client.force_login(county.east.officer)
+    page = client.get(reverse("dispute_detail", args=[d.case_number])).content.decode()
+    assert 'data-testid="health-note-withheld"' not in page and "精神" in page

@@ -33,6 +33,7 @@ from concord.mediation import selectors as mediation_selectors
 from concord.mediation import services as mediation_services
 from concord.mediation import views as mediation_views
 from concord.mediation.closure import CLOSABLE_FROM, closure_missing
+from concord.people.reveal import HEALTH_REASON_CODES, may_see_health_notes
 from concord.risk import loader as risk_loader
 from concord.territory.models import UnitKind
 from concord.territory.selectors import units_visible
@@ -185,6 +186,8 @@ def _detail_context(request, dispute, forms=None):
         "events": selectors.dispute_timeline(actor=request.user, dispute=dispute),
         "attachments": dispute.attachments.all(),
         "assessments": dispute.assessments.select_related("assessed_by"),
+        "health_reason_codes": HEALTH_REASON_CODES,
+        "may_see_health_notes": may_see_health_notes(request.user),
         "action_forms": forms or _action_forms(request, dispute),
         "can_waive": request.user.role in services.TASK_WAIVER_ROLES,
         "referrals": referrals,

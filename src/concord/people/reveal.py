@@ -27,7 +27,7 @@ Health and mental-disorder notes: no model holds them as such. A party has no he
 risk flag "vulnerable" is a code with no free text. What comes nearest is the risk questionnaire's
 "mental_disorder" answer and the free-text reasons of an assessment (shown in the case page's
 assessment block). `HEALTH_ROLES` / `may_see_health_notes` are the rule for them: officer roles
-only; that block is not yet filtered by it.
+only; the case page hides the reasons in `HEALTH_REASON_CODES` from everyone else.
 """
 
 from __future__ import annotations
@@ -66,6 +66,8 @@ UNMASKED_EXPORT_ROLES = frozenset({Role.ANALYST, Role.ADMIN, Role.BUREAU_COMMAND
 
 # Health and mental-disorder notes: officer roles only.
 HEALTH_ROLES = POLICE_ROLES
+# Checklist items whose reasons are health notes (a mental disorder, drug or alcohol dependence).
+HEALTH_REASON_CODES = frozenset({"mental_disorder", "substance"})
 
 # Two characters carry a reason in Chinese ("回访", "核实"); one, or only punctuation, does not.
 REASON_MIN = 2
