@@ -20,10 +20,11 @@ def _outcome_at(dispute: Dispute) -> dt.datetime | None:
     return event.at if event else None
 
 
-def visits_since_outcome(dispute: Dispute):
-    """The follow-up visits that count towards closure: those since the latest outcome."""
+def visits_since_outcome(dispute: Dispute, outcome_at: dt.datetime | None = None):
+    """The follow-up visits that count towards closure: those since the latest outcome (looked up
+    unless the caller has it)."""
     visits = FollowUpVisit.objects.filter(dispute=dispute)
-    outcome_at = _outcome_at(dispute)
+    outcome_at = outcome_at or _outcome_at(dispute)
     return visits.filter(visited_at__gte=outcome_at) if outcome_at else visits
 
 
@@ -61,7 +62,7 @@ def closure_missing(*, dispute: Dispute, now: dt.datetime | None = None) -> list
             }
         )
     required = LevelPolicy.objects.get(level=dispute.level).visits_after_outcome
-    visits = list(visits_since_outcome(dispute).order_by("visited_at", "id"))
+    visits = list(visits_since_outcome(dispute, outcome_at).order_by("visited_at", "id"))
     if len(visits) < required:
         missing.append(
             _("%(done)s of the %(required)s follow-up visits required after the outcome are done.")
