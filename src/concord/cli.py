@@ -5,6 +5,15 @@ import sys
 
 
 def main() -> None:
+    if len(sys.argv) > 1 and sys.argv[1] == "classify":
+        # A filter outside tools pipe texts through: it needs no Django, and setting Django up
+        # would cost most of a second per call (concord/intake/classify_io.py).
+        from concord.intake.classify_io import fast_path_arguments
+        from concord.intake.classify_io import main as classify
+
+        args = fast_path_arguments(sys.argv[2:])
+        if args is not None:
+            sys.exit(classify(args))
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "concord.settings")
     from django.conf import settings
     from django.core.management import execute_from_command_line

@@ -149,7 +149,7 @@ def test_the_fitted_model_is_cached_on_disk_under_var(monkeypatch, tmp_path):
     monkeypatch.setenv("CONCORD_VAR_DIR", str(tmp_path))
     monkeypatch.setattr(clf, "train", quick)
     first = clf._load_or_train()
-    [cached] = (tmp_path / "classifier").glob("model-*.pickle")
+    [cached] = (tmp_path / "classifier").glob("model-*.npz")
     second = clf._load_or_train()
     assert len(calls) == 1 and second is not first
     texts = ["报警人称邻居吵架", "报警人称手机被偷"]
@@ -159,6 +159,52 @@ def test_the_fitted_model_is_cached_on_disk_under_var(monkeypatch, tmp_path):
     assert len(calls) == 2
     monkeypatch.setenv("CONCORD_CLASSIFIER_CACHE", "off")
     assert clf._cache_path() is None
+
+
+def test_the_stored_softmax_gives_scikit_learns_probabilities():
+    from sklearn.linear_model import LogisticRegression
+
+    examples = ct.load_corpus(split="train")[::4]
+    model = train(examples)
+    matrix = model.transform([e.text for e in ct.load_corpus(split="heldout")])
+    fitted = LogisticRegression(C=clf.DEFAULT_CONFIG.C, max_iter=5000, random_state=0).fit(
+        model.transform([e.text for e in examples]), [e.category for e in examples]
+    )
+    softmax = clf._Softmax.from_logistic_regression(fitted)
+    np.testing.assert_allclose(
+        softmax.predict_proba(matrix), fitted.predict_proba(matrix), rtol=0, atol=1e-12
+    )
+
+
+def test_the_cached_model_is_plain_arrays_and_predicts_without_scikit_learn(tmp_path):
+    """The cache holds no pickle, and a process that loads it never imports scikit-learn (its
+    import alone cost `concord classify` about a second of start-up)."""
+    import subprocess
+    import sys
+
+    small = train(ct.load_corpus(split="train")[::10])
+    path = tmp_path / "model.npz"
+    small.save(path)
+    texts = ["报警人称邻居吵架", "报警人称手机被偷"]
+    script = (
+        "import json, sys\n"
+        "from pathlib import Path\n"
+        "from concord.intake import classifier as clf\n"
+        "model = clf.Classifier.load(Path(sys.argv[1]), clf.DEFAULT_CONFIG)\n"
+        "print(json.dumps([[p.category, p.confidence] for p in model.predict(sys.argv[2:])]))\n"
+        "print('sklearn' in sys.modules)\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script, str(path), *texts],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    answers, sklearn_loaded = done.stdout.splitlines()
+    assert json.loads(answers) == [[p.category, p.confidence] for p in small.predict(texts)]
+    assert sklearn_loaded == "False"
+    with np.load(path, allow_pickle=False) as data:
+        assert {"ngrams_keys", "label_coef", "config"} <= set(data.files)
 
 
 # --- THE acceptance test ---------------------------------------------------------------------------

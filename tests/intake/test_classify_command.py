@@ -135,3 +135,43 @@ def test_the_concord_command_exits_2_with_the_error_on_stderr(tmp_path):
     assert done.returncode == 2
     assert [json.loads(x)["id"] for x in done.stdout.splitlines()] == ["a"]
     assert "line 2: not JSON" in done.stderr
+
+
+def test_the_concord_command_answers_as_the_management_command(tmp_path):
+    """`concord classify` runs without Django set up; its answers are call_command's."""
+    records = [
+        {"id": "a", "text": "报警人称邻居扬言要和他同归于尽"},
+        {"id": 2, "text": "来电咨询如何办理身份证"},
+        {"id": "c", "text": "网格员上报：两户因宅基地界址争执"},
+    ]
+    path = tmp_path / "in.jsonl"
+    path.write_text(jsonl(records), encoding="utf-8")
+    concord = Path(sys.executable).with_name("concord")
+    done = subprocess.run(
+        [str(concord), "classify", "--batch-size", "2", str(path)],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=True,
+    )
+    assert [json.loads(x) for x in done.stdout.splitlines()] == run(str(path))
+
+
+@pytest.mark.parametrize("jobs", ["1", "2"])
+def test_batches_classified_side_by_side_come_out_in_input_order(jobs):
+    records = [{"id": i, "text": f"报警人称邻居因排水沟堵塞吵架{i}次"} for i in range(25)]
+    out = StringIO()
+    data = BytesIO(jsonl(records).encode())
+    call_command("classify", "--batch-size", "4", "--jobs", jobs, stdin=data, stdout=out)
+    answers = [json.loads(line) for line in out.getvalue().splitlines()]
+    assert [a["id"] for a in answers] == list(range(25))
+    assert answers == run(stdin=BytesIO(jsonl(records).encode()))
+
+
+def test_a_malformed_line_with_several_processes_still_leaves_the_exact_prefix():
+    good = [{"id": i, "text": "报警人称电动车被盗"} for i in range(9)]
+    data = BytesIO((jsonl(good) + "{bad\n").encode())
+    out = StringIO()
+    with pytest.raises(CommandError, match="line 10: not JSON"):
+        call_command("classify", "--batch-size", "2", "--jobs", "2", stdin=data, stdout=out)
+    assert [json.loads(x)["id"] for x in out.getvalue().splitlines()] == list(range(9))

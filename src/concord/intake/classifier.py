@@ -28,7 +28,6 @@ from __future__ import annotations
 
 import hashlib
 import os
-import pickle
 import re
 import threading
 import unicodedata
@@ -157,8 +156,9 @@ class _BatchNgrams:
     texts never had) and each n-gram the integers packed into one uint64; the vocabulary is an
     open-addressing hash table of packed n-grams probed for all n-grams of the batch at once."""
 
+    STATE = ("chars", "keys", "values", "idf", "shape")  # arrays saved in the model cache
+
     def __init__(self, vectorizer) -> None:
-        from scipy.sparse import identity
         from sklearn.feature_extraction.text import TfidfVectorizer
 
         assert isinstance(vectorizer, TfidfVectorizer) and vectorizer.analyzer == "char"
@@ -177,8 +177,34 @@ class _BatchNgrams:
         self._build_table(packed, columns)
         self.idf = np.asarray(vectorizer.idf_, dtype=np.float64)
         self.n_features = len(self.idf)
-        self._identity = identity(self.n_features, dtype=np.float64, format="csr")
+        self._identity = None
         self._bmp: np.ndarray | None = None
+
+    def state(self) -> dict[str, np.ndarray]:
+        """Plain arrays from which `from_state` rebuilds this transform, without scikit-learn."""
+        shape = [self.lo, self.hi, int(self.sublinear), self.bits, int(self.shift), int(self.mask)]
+        return {
+            "chars": self.chars,
+            "keys": self.keys,
+            "values": self.values,
+            "idf": self.idf,
+            "shape": np.array(shape, dtype=np.uint64),
+        }
+
+    @classmethod
+    def from_state(cls, state: dict[str, np.ndarray]) -> _BatchNgrams:
+        self = cls.__new__(cls)
+        lo, hi, sublinear, bits, shift, mask = (int(x) for x in state["shape"])
+        self.lo, self.hi, self.sublinear, self.bits = lo, hi, bool(sublinear), bits
+        self.shift, self.mask = np.uint64(shift), np.uint64(mask)
+        self.chars = state["chars"].astype(np.uint32)
+        self.keys = state["keys"].astype(np.uint64)
+        self.values = state["values"].astype(np.int64)
+        self.idf = state["idf"].astype(np.float64)
+        self.n_features = len(self.idf)
+        self._identity = None
+        self._bmp = None
+        return self
 
     def _char_ids(self, codepoints: np.ndarray) -> np.ndarray:
         """Each character's id (0: not a training character): a table for the BMP, a search
@@ -195,9 +221,6 @@ class _BatchNgrams:
             found = self.chars[where] == codepoints[astral]
             ids[astral] = np.where(found, where + 1, 0)
         return ids
-
-    def __getstate__(self) -> dict:
-        return {**self.__dict__, "_bmp": None}
 
     def _pack_str(self, gram: str, ids: dict[str, int]) -> int:
         code = 0
@@ -242,8 +265,7 @@ class _BatchNgrams:
 
     def transform(self, texts: Sequence[str]) -> csr_matrix:
         """The L2-normalised TF-IDF rows of `texts` (already normalised)."""
-        from scipy.sparse import csr_matrix
-        from sklearn.preprocessing import normalize
+        from scipy.sparse import csr_matrix, identity
 
         n_texts = len(texts)
         lengths = np.fromiter(map(len, texts), dtype=np.int64, count=n_texts)
@@ -286,12 +308,19 @@ class _BatchNgrams:
         )
         # Summing a row's repeated n-grams: a product with the identity does it in one pass
         # (a dense accumulator per row), where `sum_duplicates` first sorts every row.
+        if self._identity is None:
+            self._identity = identity(self.n_features, dtype=np.float64, format="csr")
         matrix = matrix @ self._identity
         if self.sublinear:
             np.log(matrix.data, out=matrix.data)
             matrix.data += 1.0
         matrix.data *= self.idf[matrix.indices]
-        return normalize(matrix, norm="l2", copy=False)
+        # L2 norm per row, as sklearn's `normalize` (rows with no n-gram stay zero).
+        rows = np.repeat(np.arange(n_texts), np.diff(matrix.indptr))
+        norms = np.sqrt(np.bincount(rows, weights=matrix.data**2, minlength=n_texts))
+        norms[norms == 0.0] = 1.0
+        matrix.data /= norms[rows]
+        return matrix
 
 
 # --- the classifier ------------------------------------------------------------------------------
@@ -324,6 +353,33 @@ def _linear_model(config: ModelConfig):
     raise ValueError(f"unknown model {config.model!r}")
 
 
+class _Softmax:
+    """A fitted multinomial logistic regression as its coefficients: `predict_proba` is the
+    softmax of the linear scores, as scikit-learn's (a test checks they are equal). Prediction then
+    needs numpy only; scikit-learn's import alone takes about a second."""
+
+    STATE = ("coef", "intercept", "classes")
+
+    def __init__(self, coef: np.ndarray, intercept: np.ndarray, classes: np.ndarray) -> None:
+        self.coef = np.ascontiguousarray(coef, dtype=np.float64)
+        self.intercept = np.asarray(intercept, dtype=np.float64)
+        self.classes_ = np.asarray(classes)
+
+    @classmethod
+    def from_logistic_regression(cls, model) -> _Softmax:
+        return cls(model.coef_, model.intercept_, model.classes_)
+
+    def predict_proba(self, matrix) -> np.ndarray:
+        scores = np.asarray(matrix @ self.coef.T) + self.intercept
+        scores -= scores.max(axis=1, keepdims=True)
+        np.exp(scores, out=scores)
+        scores /= scores.sum(axis=1, keepdims=True)
+        return scores
+
+    def state(self) -> dict[str, np.ndarray]:
+        return {"coef": self.coef, "intercept": self.intercept, "classes": self.classes_}
+
+
 class Classifier:
     """A fitted classifier. Build one with `train`, or use the shared `get_classifier()`."""
 
@@ -331,8 +387,36 @@ class Classifier:
         self.config = config
         self.vectorizer = vectorizer  # the fitted TfidfVectorizer, for inspection and tests
         self._ngrams = _BatchNgrams(vectorizer)
+        if config.model == "logreg" and "label" in models:
+            models = {"label": _Softmax.from_logistic_regression(models["label"])}
         self._models = models  # "label" (one model) or "dispute" + "category" (two-stage)
         self.batch_size = 10_000  # texts vectorised at once: bounds memory, not results
+
+    # -- the cache file: plain arrays, loaded without pickle and without scikit-learn ------------
+
+    def savable(self) -> bool:
+        return isinstance(self._models.get("label"), _Softmax)
+
+    def save(self, path: Path) -> None:
+        arrays = {f"ngrams_{k}": v for k, v in self._ngrams.state().items()}
+        arrays |= {f"label_{k}": v for k, v in self._models["label"].state().items()}
+        arrays["config"] = np.array(repr(self.config))
+        with path.open("wb") as f:
+            np.savez(f, **arrays)
+
+    @classmethod
+    def load(cls, path: Path, config: ModelConfig) -> Classifier:
+        with np.load(path, allow_pickle=False) as data:
+            if str(data["config"]) != repr(config):
+                raise ValueError("the cached model was trained with another configuration")
+            ngrams = {k: data[f"ngrams_{k}"] for k in _BatchNgrams.STATE}
+            label = {k: data[f"label_{k}"] for k in _Softmax.STATE}
+        self = cls.__new__(cls)
+        self.config, self.vectorizer = config, None
+        self._ngrams = _BatchNgrams.from_state(ngrams)
+        self._models = {"label": _Softmax(label["coef"], label["intercept"], label["classes"])}
+        self.batch_size = 10_000
+        return self
 
     # -- model ------------------------------------------------------------------------------------
 
@@ -445,8 +529,7 @@ _shared: Classifier | None = None
 def _cache_path() -> Path | None:
     if os.environ.get("CONCORD_CLASSIFIER_CACHE", "").lower() in {"off", "0", "no", "false"}:
         return None
-    import scipy
-    import sklearn
+    from importlib.metadata import version  # not the modules: importing sklearn costs ~1 s
 
     from concord.intake.corpus_tools import corpus_digest
 
@@ -455,13 +538,13 @@ def _cache_path() -> Path | None:
         corpus_digest(),
         Path(__file__).read_bytes().hex(),
         repr(DEFAULT_CONFIG),
-        sklearn.__version__,
+        version("scikit-learn"),
         np.__version__,
-        scipy.__version__,
+        version("scipy"),
     ):
         key.update(part.encode() + b"\0")
     var = Path(os.environ.get("CONCORD_VAR_DIR") or Path(__file__).resolve().parents[3] / "var")
-    return var / "classifier" / f"model-{key.hexdigest()[:24]}.pickle"
+    return var / "classifier" / f"model-{key.hexdigest()[:24]}.npz"
 
 
 def _load_or_train() -> Classifier:
@@ -470,19 +553,15 @@ def _load_or_train() -> Classifier:
     path = _cache_path()
     if path is not None and path.exists():
         try:
-            with path.open("rb") as f:
-                model = pickle.load(f)  # noqa: S301 - our own file, written below
-            if isinstance(model, Classifier):
-                return model
+            return Classifier.load(path, DEFAULT_CONFIG)
         except Exception:  # noqa: BLE001 - a damaged cache is retrained, never fatal
             pass
     model = train(load_corpus(split="train"))
-    if path is not None:
+    if path is not None and model.savable():
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
             tmp = path.with_suffix(f".{os.getpid()}.tmp")
-            with tmp.open("wb") as f:
-                pickle.dump(model, f, protocol=pickle.HIGHEST_PROTOCOL)
+            model.save(tmp)
             os.replace(tmp, path)
         except OSError:
             pass  # a read-only var/ only costs the next process a retraining
