@@ -36,9 +36,8 @@ exports masked; one field of one party is revealed on screen (people.reveal).
 Memory stays flat however many rows: the disputes are read as plain values with `.iterator()` in
 chunks of `CHUNK`; each chunk's parties, referrals, visits, timeline steps and closure tasks are
 fetched in one query each, and the units and users it names once for the whole export (a county has
-a few thousand); XlsxWriter writes in constant-memory mode (each row goes to a temporary file once
-the next begins). bench/ledger_export.py measures it: 100,000 rows in under a minute, peak RSS
-about 150 MiB (BENCHMARKS.md).
+a few thousand); each row's XML goes straight into the zip (reporting.xlsx_stream, several times
+faster than XlsxWriter's per-cell writing). bench/ledger_export.py measures it (BENCHMARKS.md).
 Every export writes one audit row, "reporting.ledger_export", with its filters and row count.
 """
 
@@ -46,6 +45,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import json
 import os
 import tempfile
 import time
@@ -56,7 +56,8 @@ from pathlib import Path
 from typing import IO, Any
 
 from django.core.exceptions import PermissionDenied
-from django.db import transaction
+from django.db import connection, transaction
+from django.db.models.expressions import RawSQL
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
@@ -77,6 +78,7 @@ from concord.mediation.models import FollowUpVisit, MediationKind, Referral
 from concord.people.masking import mask_id_number, mask_phone
 from concord.people.reveal import UNMASKED_EXPORT_ROLES, reason_problem
 from concord.reporting.metrics import OUTCOME_ACTIONS, OUTCOMES
+from concord.reporting.xlsx_stream import StreamedSheet
 from concord.territory.models import Unit
 
 __all__ = [
@@ -91,6 +93,7 @@ __all__ = [
 
 ACTION = "reporting.ledger_export"
 CHUNK = 2000
+SHEET_NAME = "矛盾纠纷台账"
 
 # GB/T 31000-2015's dispute fields, in its order.
 GB_HEADERS = (
@@ -243,6 +246,7 @@ class _Chunk:
 
     @classmethod
     def load(cls, ids: list[int]) -> _Chunk:
+        ids = _id_set(ids)
         parties: dict[int, list[tuple[str, str, str, str]]] = defaultdict(list)
         for dispute_id, role, name, id_number, phone in (
             Party.objects.filter(dispute_id__in=ids)
@@ -294,6 +298,14 @@ class _Chunk:
         return cls(parties, referrals, visits, outcome, closure, closure_due)
 
 
+def _id_set(ids: list[int]) -> RawSQL:
+    """The chunk's ids for `dispute_id__in` as one SQL parameter: Django prepares each element of
+    an `__in` list on its own, which cost a fifth of the export's time at 2,000 ids a query."""
+    if connection.vendor == "postgresql":
+        return RawSQL("SELECT unnest(%s::bigint[])", [ids])
+    return RawSQL("SELECT value FROM json_each(%s)", [json.dumps(ids)])
+
+
 def _chunks(disputes: Iterable[Any], size: int) -> Iterator[list[Any]]:
     chunk: list[Any] = []
     for dispute in disputes:
@@ -311,7 +323,9 @@ def _chunks(disputes: Iterable[Any], size: int) -> Iterator[list[Any]]:
 
 def _local(moment: dt.datetime | None) -> dt.datetime | None:
     """An aware time → naive local time, as Excel keeps it."""
-    return timezone.localtime(moment).replace(tzinfo=None, microsecond=0) if moment else None
+    if not moment:
+        return None
+    return moment.astimezone(timezone.get_current_timezone()).replace(tzinfo=None, microsecond=0)
 
 
 def _scale(people: int) -> str:
@@ -469,68 +483,12 @@ class _RowMaker:
 # The workbook
 
 
-class _Sheet:
-    """An XlsxWriter workbook in constant-memory mode, written row by row."""
-
-    def __init__(self, target: str | IO[bytes]):
-        import xlsxwriter
-
-        self.book = xlsxwriter.Workbook(
-            target, {"constant_memory": True, "strings_to_numbers": False}
-        )
-        self.sheet = self.book.add_worksheet("矛盾纠纷台账")
-        self.title_format = self.book.add_format({"bold": True, "font_size": 14})
-        self.header_format = self.book.add_format(
-            {
-                "bold": True,
-                "align": "center",
-                "valign": "vcenter",
-                "text_wrap": True,
-                "border": 1,
-                "bg_color": "#DDEBF7",
-            }
-        )
-        self.date_format = self.book.add_format({"num_format": "yyyy-mm-dd", "align": "left"})
-        self.time_format = self.book.add_format({"num_format": "yyyy-mm-dd hh:mm", "align": "left"})
-        self.text_format = self.book.add_format({"valign": "top"})
-        for column, header in enumerate(HEADERS):
-            self.sheet.set_column(column, column, WIDTHS.get(header, 12))
-        self.next_row = 0
-
-    def title(self, text: str) -> None:
-        self.sheet.merge_range(0, 0, 0, len(HEADERS) - 1, text, self.title_format)
-        self.next_row = 1
-
-    def header(self) -> None:
-        self.header_row = self.next_row
-        for column, header in enumerate(HEADERS):
-            self.sheet.write_string(self.next_row, column, header, self.header_format)
-        self.sheet.set_row(self.next_row, 30)
-        self.sheet.freeze_panes(self.next_row + 1, 2)
-        self.next_row += 1
-
-    def write(self, values: list[Any]) -> None:
-        r = self.next_row
-        for c, value in enumerate(values):
-            if value is None or value == "":
-                continue
-            if isinstance(value, dt.datetime):
-                self.sheet.write_datetime(r, c, value, self.time_format)
-            elif isinstance(value, dt.date):
-                self.sheet.write_datetime(
-                    r, c, dt.datetime.combine(value, dt.time()), self.date_format
-                )
-            elif isinstance(value, int | float) and not isinstance(value, bool):
-                self.sheet.write_number(r, c, value)
-            else:
-                # Always as text: a title starting with "=" is not a formula.
-                self.sheet.write_string(r, c, str(value), self.text_format)
-        self.next_row += 1
-
-    def close(self) -> None:
-        if self.next_row > self.header_row + 1:
-            self.sheet.autofilter(self.header_row, 0, self.next_row - 1, len(HEADERS) - 1)
-        self.book.close()
+def _sheet(target: str | IO[bytes]) -> StreamedSheet:
+    sheet = StreamedSheet(
+        target, name=SHEET_NAME, widths=[WIDTHS.get(header, 12) for header in HEADERS]
+    )
+    sheet.freeze(rows=2, columns=2)  # the title and header rows; 序号 and 事件名称
+    return sheet
 
 
 def _title(actor: User, filters: DisputeFilters | None, now: dt.datetime) -> str:
@@ -609,9 +567,9 @@ def ledger_export(
         temporary = Path(name)
     try:
         with translation.override("zh-hans"):
-            sheet = _Sheet(str(temporary) if temporary is not None else output)
-            sheet.title(_title(actor, filters, now))
-            sheet.header()
+            sheet = _sheet(str(temporary) if temporary is not None else output)
+            sheet.title(_title(actor, filters, now), span=len(HEADERS))
+            sheet.header(HEADERS)
             maker = _RowMaker(unmasked=unmasked)
             rows = 0
             for chunk in _chunks(disputes.iterator(chunk_size=CHUNK), CHUNK):
