@@ -102,3 +102,50 @@ def assert_no_horizontal_scroll(page, clipped_by: str | None = None) -> None:
     assert o["scrollWidth"] <= o["innerWidth"], f"page scrolls sideways: {o}"
     assert o["bodyScrollWidth"] <= o["innerWidth"], f"body content wider than the screen: {o}"
     assert not o["sticking"], f"elements reach past the screen edge: {o}"
+
+
+# Everything a finger is meant to hit, and how tall it is. A checkbox or radio counts with its label
+# (tapping the label ticks it), so its target is the taller of the two. Targets hidden or visually
+# hidden (1 px) are skipped. Plain links count only when `links` is set, and then not in running text
+# (a paragraph, an alert, a help or error text: WCAG 2.5.8 "inline").
+_TAP_TARGETS_JS = """
+([minimum, links]) => {
+  const controls = "a.btn, a.nav-link, a.list-group-item-action, a.page-link, button, summary, "
+    + "select, textarea, input:not([type=hidden])";
+  const selector = links ? controls + ", a[href]" : controls;
+  const running = "p, .alert, .form-text, .invalid-feedback, .visually-hidden-focusable";
+  const small = [];
+  for (const el of document.querySelectorAll(selector)) {
+    if (el.matches("a:not(.btn):not(.nav-link):not(.list-group-item-action):not(.page-link)")
+        && el.closest(running)) continue;
+    const style = getComputedStyle(el);
+    if (style.visibility === "hidden" || style.display === "none") continue;
+    let r = el.getBoundingClientRect();
+    if (r.width <= 1 || r.height <= 1) continue;
+    let height = r.height;
+    if (el.matches("input[type=checkbox], input[type=radio]")) {
+      const label = el.labels && el.labels[0];
+      if (label) height = Math.max(height, label.getBoundingClientRect().height);
+    }
+    if (height + 0.5 < minimum) {
+      const id = el.id ? "#" + el.id : "";
+      const cls = typeof el.className === "string" && el.className ? "." + el.className.trim().split(/\\s+/).join(".") : "";
+      const text = (el.innerText || el.value || el.getAttribute("aria-label") || "").trim().slice(0, 20);
+      small.push(`${el.tagName.toLowerCase()}${id}${cls} "${text}" ${Math.round(height)}px`);
+    }
+  }
+  return small;
+}
+"""
+
+
+def small_tap_targets(page, minimum: int = 44, *, links: bool = False) -> list[str]:
+    """The visible controls (buttons, form fields, button-like links, summaries; with `links`, also
+    plain links outside running text) less than `minimum` CSS pixels tall: too small to hit with a
+    finger on a phone."""
+    return page.evaluate(_TAP_TARGETS_JS, [minimum, links])
+
+
+def assert_tap_targets(page, minimum: int = 44, *, links: bool = False) -> None:
+    small = small_tap_targets(page, minimum, links=links)
+    assert not small, f"tap targets under {minimum}px on {page.url}: {small[:12]}"

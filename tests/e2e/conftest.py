@@ -73,6 +73,9 @@ def browser_type_launch_args(browser_type_launch_args):
         **browser_type_launch_args,
         "executable_path": find_chromium(),
         "args": CHROMIUM_ARGS,
+        # The browser's own words (date fields, the file picker) in Chinese, as on the users'
+        # phones; needs Debian's chromium-l10n, and without it they stay in English.
+        "env": {**os.environ, "LANGUAGE": "zh_CN"},
     }
 
 

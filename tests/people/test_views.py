@@ -58,3 +58,24 @@ def test_an_analyst_merges_a_pair_from_the_review_queue(client, county, settings
 def test_officers_do_not_get_the_review_queue(client, county):
     client.force_login(county.east.chief)
     assert client.get(reverse("review_queue")).status_code == 404
+
+
+def test_every_comparison_and_level_of_the_linkage_model_is_translated_on_the_review_page():
+    from django.utils import translation
+
+    from concord.people import evidence
+    from concord.people.linkage.model import COMPARISONS
+
+    for comparison in COMPARISONS:
+        assert comparison.column in evidence.FIELDS
+        for level in comparison.levels:
+            assert level.label in evidence.LEVELS, level.label
+    with translation.override("zh-hans"):
+        rows = evidence.evidence_rows(
+            {"levels": {"name": "same name", "contact": "a phone in common"},
+             "weights": {"name": 10.21, "contact": 12.3}}
+        )  # fmt: skip
+        assert [(str(f), str(lv), w) for f, lv, w in rows] == [
+            ("姓名", "姓名相同", 10.21),
+            ("联系电话和地址", "有相同电话", 12.3),
+        ]

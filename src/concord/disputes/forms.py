@@ -112,7 +112,11 @@ class DisputeFilterForm(_Bootstrap, forms.Form):
     status = forms.ChoiceField(
         label=_("Status"), required=False, choices=[("", _("All statuses")), *Status.choices]
     )
-    unit = forms.CharField(label=_("Unit code"), required=False)
+    unit = forms.CharField(
+        label=_("Unit code"),
+        required=False,
+        widget=forms.TextInput(attrs={"placeholder": _("Unit code")}),
+    )
     found_from = forms.DateField(
         label=_("Found from"), required=False, widget=forms.DateInput(attrs={"type": "date"})
     )

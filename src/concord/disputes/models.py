@@ -299,6 +299,11 @@ class DisputeEvent(models.Model):
     to_status = models.CharField(_("to"), max_length=20, blank=True)
     changes = models.JSONField(_("changes"), default=dict, blank=True)  # field: [old, new]
     note = models.TextField(_("note"), blank=True)
+    # The token of the browser draft (an offline form) that made this step: the same draft sent
+    # twice, when the signal came back in the middle of a request, is recognised and not repeated.
+    client_token = models.UUIDField(
+        _("draft token"), null=True, blank=True, unique=True, editable=False
+    )
 
     class Meta:
         verbose_name = _("dispute event")

@@ -2,6 +2,7 @@
 DisputeEvent on the case's timeline and one audit row together."""
 
 import datetime as dt
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -55,6 +56,18 @@ class StaleVersion(Exception):
                 "Reload it to see their change, then try again."
             )
             % {"number": dispute.case_number, "current": dispute.version, "expected": expected}
+        )
+
+
+class DraftAlreadySent(Exception):
+    """A browser draft arrived a second time (the signal came back in the middle of its request):
+    its first arrival already made the step, so nothing more is written."""
+
+    def __init__(self, event: DisputeEvent):
+        self.event, self.dispute = event, event.dispute
+        super().__init__(
+            _("This draft already reached case %(number)s; it was not recorded twice.")
+            % {"number": event.dispute.case_number}
         )
 
 
@@ -176,6 +189,7 @@ def _event(
     changes: dict[str, list[Any]] | None = None,
     note: str = "",
     at: dt.datetime | None = None,
+    client_token: uuid.UUID | None = None,
 ) -> DisputeEvent:
     event = DisputeEvent.objects.create(
         dispute=dispute,
@@ -186,6 +200,7 @@ def _event(
         to_status=to_status,
         changes=_jsonable(changes or {}),
         note=note,
+        client_token=client_token,
     )
     audit_record(
         actor=actor,
@@ -304,6 +319,37 @@ def dispute_lock(dispute: Dispute, expected_version: int) -> Dispute:
     return current
 
 
+def draft_check(*, actor: User, client_token: uuid.UUID | None) -> None:
+    """Refuse a browser draft that already made its step: DraftAlreadySent names the case."""
+    if client_token is None:
+        return
+    event = DisputeEvent.objects.select_related("dispute").filter(client_token=client_token).first()
+    if event is None:
+        return
+    if event.actor_id != actor.pk:
+        raise ValidationError(
+            {"client_token": _("This draft's token was used by someone else; start a new form.")}
+        )
+    raise DraftAlreadySent(event)
+
+
+def draft_token_record(
+    *, dispute: Dispute, actor: User, after_event_id: int, client_token: uuid.UUID | None
+) -> None:
+    """Mark the first step `actor` wrote on the case after event `after_event_id` as made by this
+    browser draft, so that a second arrival of the draft is recognised (DraftAlreadySent).
+    Callers hold the transaction that wrote the step."""
+    if client_token is None:
+        return
+    first = (
+        DisputeEvent.objects.filter(dispute=dispute, actor=actor, pk__gt=after_event_id)
+        .order_by("pk")
+        .first()
+    )
+    if first is not None:
+        DisputeEvent.objects.filter(pk=first.pk).update(client_token=client_token)
+
+
 def _authorise(actor: User, dispute: Dispute, action: str) -> None:
     transition = TRANSITIONS[action]
     if not can_see_unit(actor, dispute.grid):
@@ -382,8 +428,13 @@ def dispute_register(
     level: str = Level.YELLOW,
     parties: list[PartyInput] | tuple[PartyInput, ...] = (),
     attachments: tuple = (),
+    client_token: uuid.UUID | None = None,
 ) -> Dispute:
-    """Open a case: its number for life, its owner (the sector's community officer) and its checklist."""
+    """Open a case: its number for life, its owner (the sector's community officer) and its checklist.
+
+    `client_token` is the browser draft's token: a draft that arrives twice opens one case (the
+    second arrival raises DraftAlreadySent naming it)."""
+    draft_check(actor=actor, client_token=client_token)
     now = timezone.now()
     found_at = found_at or now
     errors: dict[str, str] = {}
@@ -467,6 +518,7 @@ def dispute_register(
             "parties": [0, len(party_records)],
         },
         at=now,
+        client_token=client_token,
     )
     for upload in attachments:
         attachment_add(actor=actor, dispute=dispute, upload=upload)

@@ -3,8 +3,8 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.core.paginator import Paginator
-from django.db.models import Q
+from django.db import IntegrityError, transaction
+from django.db.models import Max, Q
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -13,6 +13,8 @@ from django.views.decorators.http import require_POST
 
 from concord.accounts.models import Role, User
 from concord.audit.services import audit_access
+from concord.core.drafts import client_token, draft_aware, is_draft_request
+from concord.core.pagination import CappedPaginator
 from concord.disputes import risk as dispute_risk
 from concord.disputes import selectors, services
 from concord.disputes.forms import (
@@ -63,7 +65,7 @@ def dispute_list(request: HttpRequest) -> HttpResponse:
     disputes = selectors.dispute_list(
         actor=request.user, filters=form.filters() if request.GET else None
     )
-    page = Paginator(disputes, 25).get_page(request.GET.get("page"))
+    page = CappedPaginator(disputes, 25).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
     return render(
@@ -71,6 +73,12 @@ def dispute_list(request: HttpRequest) -> HttpResponse:
     )
 
 
+def _draft_arrived_before(request: HttpRequest, exc: services.DraftAlreadySent) -> HttpResponse:
+    messages.info(request, str(exc))
+    return redirect("dispute_detail", case_number=exc.dispute.case_number)
+
+
+@draft_aware
 @login_required
 def dispute_register(request: HttpRequest) -> HttpResponse:
     grids = (
@@ -100,7 +108,17 @@ def dispute_register(request: HttpRequest) -> HttpResponse:
                     services.PartyInput(**p) for p in parties.cleaned_data if p and p.get("name")
                 ],
                 attachments=[data["attachment"]] if data.get("attachment") else [],
+                client_token=client_token(request),
             )
+        except services.DraftAlreadySent as exc:
+            return _draft_arrived_before(request, exc)
+        except IntegrityError:
+            # The same draft arrived twice at once and the other request opened the case first.
+            try:
+                services.draft_check(actor=request.user, client_token=client_token(request))
+            except services.DraftAlreadySent as exc:
+                return _draft_arrived_before(request, exc)
+            raise
         except ValidationError as exc:
             for field, errors in exc.message_dict.items():
                 if field.startswith("parties["):
@@ -199,21 +217,52 @@ def _detail_context(request, dispute, forms=None):
     }
 
 
+def _draft_conflict(request: HttpRequest, exc: services.StaleVersion) -> HttpResponse:
+    """A draft kept offline met a case someone else changed meanwhile: what changed, and nothing
+    written (409). The page shows it beside the draft, which stays for the user to review."""
+    current = exc.dispute
+    missed = max(current.version - exc.expected, 0)
+    events = (
+        list(current.events.select_related("actor").order_by("-at", "-pk")[: min(missed, 10)])[::-1]
+        if missed
+        else []
+    )
+    return render(
+        request,
+        "disputes/_draft_conflict.html",
+        {"dispute": current, "expected": exc.expected, "events": events},
+        status=409,
+    )
+
+
+@draft_aware
 @login_required
 @require_POST
 def dispute_act(request: HttpRequest, case_number: str, action: str) -> HttpResponse:
     dispute = _get_case(request, case_number)
     if action not in TRANSITIONS or action == "register":
         raise Http404
+    try:
+        version = int(request.POST.get("expected_version", ""))
+    except ValueError:
+        version = -1
+    token = client_token(request)
+    if is_draft_request(request):
+        # A draft kept offline: its second arrival is recognised; a case changed since the draft
+        # was begun is shown as a conflict before anything else is judged against it.
+        try:
+            services.draft_check(actor=request.user, client_token=token)
+        except services.DraftAlreadySent as exc:
+            return _draft_arrived_before(request, exc)
+        except ValidationError:
+            pass  # refused again below, beside the form
+        if version != dispute.version:
+            return _draft_conflict(request, services.StaleVersion(dispute, version))
     forms = _action_forms(request, dispute, request.POST)
     form = forms.get(action)
     if form is None:
         messages.error(request, _("This action is not available to you on this case now."))
         return redirect("dispute_detail", case_number=case_number)
-    try:
-        version = int(request.POST.get("expected_version", ""))
-    except ValueError:
-        version = -1
     if form.is_valid():
         data = form.cleaned_data
         common = {"actor": request.user, "dispute": dispute, "expected_version": version}
@@ -269,8 +318,18 @@ def dispute_act(request: HttpRequest, case_number: str, action: str) -> HttpResp
             "reopen": lambda: services.dispute_reopen(**common, note=data.get("note", "")),
         }
         try:
-            calls[action]()
+            services.draft_check(actor=request.user, client_token=token)
+            with transaction.atomic():
+                before = dispute.events.aggregate(last=Max("pk"))["last"] or 0
+                calls[action]()
+                services.draft_token_record(
+                    dispute=dispute, actor=request.user, after_event_id=before, client_token=token
+                )
+        except services.DraftAlreadySent as exc:
+            return _draft_arrived_before(request, exc)
         except services.StaleVersion as exc:
+            if is_draft_request(request):
+                return _draft_conflict(request, exc)
             messages.error(request, str(exc))
             return redirect("dispute_detail", case_number=case_number)
         except services.TransitionRefused as exc:

@@ -16,6 +16,7 @@ from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_POST
 
 from concord.accounts.scope import in_scope
+from concord.core.drafts import client_token, draft_aware
 from concord.intake import screening_selectors as selectors
 from concord.intake import screening_services as services
 from concord.intake.screening import (
@@ -190,6 +191,7 @@ def screening_home(request: HttpRequest) -> HttpResponse:
     )
 
 
+@draft_aware
 @login_required
 @require_POST
 def nil_report_submit(request: HttpRequest, grid_code: str) -> HttpResponse:
@@ -211,7 +213,10 @@ def nil_report_submit(request: HttpRequest, grid_code: str) -> HttpResponse:
     except services.ScreeningRefused as exc:
         messages.error(request, str(exc))
     except ValidationError as exc:
-        messages.error(request, _messages_of(exc))
+        if _own_report_arrived(request, grid, exc):
+            messages.info(request, _("Your report for this period had already arrived."))
+        else:
+            messages.error(request, _messages_of(exc))
     else:
         period = f"{report.period_start:%Y-%m-%d}" + (
             f" – {report.period_end:%Y-%m-%d}" if report.period_end != report.period_start else ""
@@ -233,6 +238,15 @@ def nil_report_submit(request: HttpRequest, grid_code: str) -> HttpResponse:
                 % {"grid": grid.name, "n": report.disputes_count, "period": period},
             )
     return redirect(f"{_home_url()}?grid={grid.code}")
+
+
+def _own_report_arrived(request: HttpRequest, grid: Unit, exc: ValidationError) -> bool:
+    """A browser draft sent twice (the signal came back mid-request): the period's report is there,
+    made by this user, so the second arrival is not an error."""
+    if getattr(exc, "code", None) != "duplicate" or client_token(request) is None:
+        return False
+    report = selectors.report_card(actor=request.user, grid=grid).report
+    return report is not None and report.reported_by_id == request.user.pk
 
 
 def _home_url() -> str:

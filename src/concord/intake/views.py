@@ -9,6 +9,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
 from concord.audit.services import audit_access
+from concord.core.drafts import client_token, draft_aware
 from concord.disputes import selectors as dispute_selectors
 from concord.disputes.models import Channel, Dispute
 from concord.intake import selectors, services
@@ -16,6 +17,8 @@ from concord.intake.forms import GridReportForm, LeadAttachForm, LeadDismissForm
 from concord.intake.models import Lead
 from concord.territory.models import UnitKind
 from concord.territory.selectors import units_visible
+
+DRAFT_SOURCE = "concord-draft"  # Lead.source_system of a grid worker's report sent by drafts.js
 
 
 def _errors_into(form, exc: ValidationError) -> None:
@@ -125,6 +128,7 @@ def lead_detail(request: HttpRequest, lead_id: int) -> HttpResponse:
     )
 
 
+@draft_aware
 @login_required
 def grid_report(request: HttpRequest) -> HttpResponse:
     """A grid worker reports what they found in their grid (网格员上报)."""
@@ -134,7 +138,9 @@ def grid_report(request: HttpRequest) -> HttpResponse:
     form = GridReportForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
+        token = client_token(request)
         try:
+            # A browser draft's token is the lead's source reference: sent twice, it is one lead.
             lead = services.lead_create(
                 actor=request.user,
                 data=services.LeadInput(
@@ -144,6 +150,8 @@ def grid_report(request: HttpRequest) -> HttpResponse:
                     grid=grids[0],
                     reporter_name=data["reporter_name"],
                     reporter_phone=data["reporter_phone"],
+                    source_system=DRAFT_SOURCE if token else "",
+                    source_ref=str(token) if token else "",
                 ),
             )
         except ValidationError as exc:

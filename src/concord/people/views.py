@@ -14,6 +14,7 @@ from django.views.decorators.http import require_POST
 from concord.audit.services import audit_record
 from concord.disputes.models import Party
 from concord.people import reveal, selectors, services
+from concord.people.evidence import evidence_rows
 from concord.people.models import Person, PersonMerge, ReviewPair
 from concord.people.templatetags.people_reveal import field_context
 
@@ -99,7 +100,11 @@ def review_pair(request: HttpRequest, pair_id: int) -> HttpResponse:
             target=pair.left,
             data={"pair": pair.pk, "left": pair.left_id, "right": pair.right_id},
         )
-    return render(request, "people/review_pair.html", {"pair": pair, "sides": [left, right]})
+    return render(
+        request,
+        "people/review_pair.html",
+        {"pair": pair, "sides": [left, right], "evidence": evidence_rows(pair.evidence)},
+    )
 
 
 @login_required
