@@ -8,7 +8,7 @@ PORT ?= 8000
 # The background worker's log while `make demo` runs (var/ is where settings keep local state).
 WORKER_LOG ?= $(or $(CONCORD_VAR_DIR),var)/worker.log
 
-.PHONY: install install-dev demo serve test test-sqlite test-postgres lint format bench messages clean
+.PHONY: install install-dev demo serve test test-sqlite test-postgres lint format bench bench-full messages screenshots clean
 
 $(VENV)/.base: pyproject.toml
 	@test -n "$(PYTHON)" || { echo "Concord needs Python 3.11 or newer; none was found on PATH."; exit 1; }
@@ -56,10 +56,17 @@ format: install-dev
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format src tests bench
 
+# Each benchmark builds the databases it measures (SQLite files under var/bench/, a throwaway
+# PostgreSQL cluster for the web figures) and writes its section of BENCHMARKS.md.
 bench: install-dev
-	$(BIN)/concord migrate --noinput -v0
-	$(BIN)/concord load-demo >/dev/null
-	$(BIN)/python -m bench
+	$(BIN)/python -m bench --scale county
+
+bench-full: install-dev
+	$(BIN)/python -m bench --scale province
+
+# The key pages of every role's journey, at 375 and 1440 px, into docs/screenshots/ (docs/user-guide.md).
+screenshots: install-dev
+	CONCORD_DOC_SCREENSHOTS=1 $(BIN)/pytest tests/e2e/journeys -q
 
 messages: install-dev
 	cd src/concord && ../../$(BIN)/concord makemessages -l zh_Hans --no-location --no-obsolete && ../../$(BIN)/concord compilemessages -l zh_Hans

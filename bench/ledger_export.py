@@ -22,6 +22,7 @@ import argparse
 import json
 import os
 import random
+import statistics
 import subprocess
 import sys
 import time
@@ -33,6 +34,7 @@ DATABASE = OUT / "export-run.sqlite3"
 OUTPUT = OUT / "ledger-export.xlsx"
 PREFIX = "| `concord export-ledger`"
 TARGET_MIB = 300
+TARGET_SECONDS = 15
 
 
 def populate(n: int, seed: int = 31000) -> None:
@@ -209,7 +211,8 @@ def _clean() -> None:
         path.unlink(missing_ok=True)
 
 
-def run(n: int = DEFAULT_DISPUTES) -> dict:
+def run(n: int = DEFAULT_DISPUTES, repeats: int = 1) -> dict:
+    """Build the database once, then run the export `repeats` times: medians, the largest RSS."""
     OUT.mkdir(parents=True, exist_ok=True)
     _clean()
     env = _env(DATABASE)
@@ -223,16 +226,24 @@ def run(n: int = DEFAULT_DISPUTES) -> dict:
             cwd=ROOT,
         )
         setup_seconds = time.perf_counter() - started
-        summary, figures, _stderr = measure(_concord("export-ledger", "--output", str(OUTPUT)), env)
+        runs = [
+            measure(_concord("export-ledger", "--output", str(OUTPUT)), env) for _ in range(repeats)
+        ]
+        summary = runs[0][0]
+        seconds_command = statistics.median(figures["seconds"] for _, figures, _ in runs)
+        seconds_export = statistics.median(summary["seconds"] for summary, _, _ in runs)
         result = {
             "disputes_generated": n,
+            "runs": repeats,
             "rows": summary["rows"],
             "seconds_setup": round(setup_seconds, 1),
-            "seconds_command": round(figures["seconds"], 2),
-            "seconds_export": summary["seconds"],
-            "rows_per_second": round(summary["rows"] / summary["seconds"]),
-            "peak_rss_mib": round(figures["maxrss_kib"] / 1024, 1),
-            "cpu_seconds_command": round(figures["cpu_seconds"], 2),
+            "seconds_command": round(seconds_command, 2),
+            "seconds_export": round(seconds_export, 2),
+            "rows_per_second": round(summary["rows"] / seconds_export),
+            "peak_rss_mib": round(max(f["maxrss_kib"] for _, f, _ in runs) / 1024, 1),
+            "cpu_seconds_command": round(
+                statistics.median(f["cpu_seconds"] for _, f, _ in runs), 2
+            ),
             "file_mib": round(OUTPUT.stat().st_size / 2**20, 1),
         }
     finally:
@@ -241,18 +252,18 @@ def run(n: int = DEFAULT_DISPUTES) -> dict:
     return result
 
 
-def rows(n: int = DEFAULT_DISPUTES) -> list[tuple[str, str, str]]:
+def rows(n: int = DEFAULT_DISPUTES, repeats: int = 1) -> list[tuple[str, str, str]]:
     """For `make bench` (bench/__main__.py): what, figure, target."""
-    r = run(n)
-    what = f"`concord export-ledger`, {r['rows']:,} rows"
+    r = run(n, repeats)
+    what = f"`concord export-ledger`, {r['rows']:,} rows" + (
+        f" (median of {repeats})" if repeats > 1 else ""
+    )
     return [
-        (f"{what}: peak RSS (MiB)", f"{r['peak_rss_mib']}", f"< {TARGET_MIB}"),
+        (f"{what}: seconds (whole command)", f"{r['seconds_command']}", f"≤ {TARGET_SECONDS}"),
+        (f"{what}: seconds (the export, from its summary)", f"{r['seconds_export']}", ""),
+        (f"{what}: peak RSS (MiB, the largest run)", f"{r['peak_rss_mib']}", f"≤ {TARGET_MIB}"),
         (f"{what}: rows/s (export)", f"{r['rows_per_second']:,}", ""),
-        (
-            f"{what}: seconds (export / whole command)",
-            f"{r['seconds_export']} / {r['seconds_command']}",
-            "",
-        ),
+        (f"{what}: CPU seconds (whole command)", f"{r['cpu_seconds_command']}", ""),
         (f"{what}: file size (MiB)", f"{r['file_mib']}", ""),
     ]
 

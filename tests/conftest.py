@@ -28,6 +28,8 @@ def pytest_configure(config):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     # The API fuzzer makes thousands of calls with one token; the throttle has its own test.
     settings.CONCORD_API_RATE = "1000000/min"
+    # Tests change cases and look again at once; the shared dashboard's cache has its own test.
+    settings.CONCORD_DASHBOARD_CACHE_SECONDS = 0
 
 
 def pytest_collection_modifyitems(config, items):

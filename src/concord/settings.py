@@ -322,5 +322,9 @@ CONCORD_ESCALATION_GRACE_HOURS: dict[str, int] = {
 }
 CONCORD_RETENTION_DAYS = int(os.environ.get("CONCORD_RETENTION_DAYS", "1095"))  # days; retention
 
+# How long a computed dashboard is shown to everyone who sees that unit the same way (scope unit,
+# role, language) before it is computed again; 0 computes it for every request.
+CONCORD_DASHBOARD_CACHE_SECONDS = int(os.environ.get("CONCORD_DASHBOARD_CACHE_SECONDS", "30"))
+
 # Requests one API token may make (django-ninja rate syntax: "600/min", "20/s"); see concord.api.
 CONCORD_API_RATE = os.environ.get("CONCORD_API_RATE", "600/min")

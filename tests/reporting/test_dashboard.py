@@ -355,3 +355,31 @@ def test_the_pages_cost_a_few_queries(client, county, cases, django_assert_max_n
     # page so the dashboard itself stays within its budget.
     with django_assert_max_num_queries(18):
         assert client.get(reverse("dashboard_metrics")).status_code == 200
+
+
+# --- the shared dashboard ------------------------------------------------------------------------
+
+
+def test_the_dashboard_is_computed_once_for_all_who_see_the_unit_alike(county, cases, settings):
+    """Within CONCORD_DASHBOARD_CACHE_SECONDS a second commander gets the same computation (a new
+    case shows after it expires); another scope or role computes its own."""
+    from tests.factories import UserFactory
+
+    settings.CONCORD_DASHBOARD_CACHE_SECONDS = 30
+    unit = county.commander.scope_unit
+    first = selectors.dashboard_shared(actor=county.commander, unit=unit)
+    colleague = UserFactory(role=county.commander.role, scope_unit=unit)
+    case(county.west, "red")
+    assert selectors.dashboard_shared(actor=colleague, unit=unit).now == first.now
+    assert selectors.dashboard_shared(actor=colleague, unit=unit).open_by_level["red"] == 3
+    chief = selectors.dashboard_shared(actor=county.west.chief, unit=county.west.station)
+    assert chief.open_by_level["red"] == 2  # its own computation, with the new case
+    settings.CONCORD_DASHBOARD_CACHE_SECONDS = 0
+    assert selectors.dashboard_shared(actor=colleague, unit=unit).open_by_level["red"] == 4
+
+
+def test_a_cached_dashboard_is_never_shown_outside_the_scope(county, cases, settings):
+    settings.CONCORD_DASHBOARD_CACHE_SECONDS = 30
+    selectors.dashboard_shared(actor=county.east.chief, unit=county.east.station)
+    with pytest.raises(selectors.Unit.DoesNotExist):
+        selectors.dashboard_shared(actor=county.west.chief, unit=county.east.station)

@@ -77,7 +77,7 @@ def _page_context(request: HttpRequest, unit: Unit) -> dict:
 def dashboard(request: HttpRequest) -> HttpResponse:
     unit = _unit(request)
     wall = request.GET.get("wall") == "1"
-    data = selectors.dashboard(actor=request.user, unit=unit)
+    data = selectors.dashboard_shared(actor=request.user, unit=unit)
     return render(
         request,
         "reporting/dashboard.html",
@@ -99,7 +99,7 @@ def dashboard_data(request: HttpRequest) -> JsonResponse:
     """The dashboard's numbers as JSON (what the page embeds), for a refresh or another screen."""
     unit = _unit(request)
     return JsonResponse(
-        selectors.dashboard(actor=request.user, unit=unit).as_json(),
+        selectors.dashboard_shared(actor=request.user, unit=unit).as_json(),
         json_dumps_params={"ensure_ascii": False},
     )
 
