@@ -70,9 +70,7 @@ class Command(BaseCommand):
                 raise CommandError(f"cannot read {file}: {exc.strerror}") from exc
         stream = opened or (stdin if stdin is not None else getattr(sys.stdin, "buffer", sys.stdin))
         try:
-            classify_stream(
-                classifier, stream, self._write, batch_size=batch_size, jobs=jobs or 1
-            )
+            classify_stream(classifier, stream, self._write, batch_size=batch_size, jobs=jobs or 1)
         except BadLine as exc:
             raise CommandError(str(exc), returncode=EXIT_BAD_LINE) from exc
         finally:
