@@ -121,3 +121,64 @@ def test_marking_a_pair_distinct_closes_it(county, settings):
     services.review_decide(actor=analyst, pair=pair, same_person=False, reason="姐妹，共用电话")
     pair.refresh_from_db()
     assert pair.state == "distinct" and pair.decided_by == analyst
+
+
+def _id_number(born: int) -> str:
+    from concord.people.identity import check_digit
+
+    first17 = f"411603{born}0101001"
+    return first17 + check_digit(first17)
+
+
+def _namesakes(county, n, born_from=1960):
+    """n persons named 王伟 in the same village, told apart by their ID numbers (never merged)."""
+    return [
+        _party(county, name="王伟", address="东村3组", id_number=_id_number(born_from + i)).person
+        for i in range(n)
+    ]
+
+
+def test_the_candidate_cap_keeps_whoever_shares_a_phone_over_namesakes(county, monkeypatch):
+    """Beyond MAX_CANDIDATES, namesakes who share only the name in the village are dropped first;
+    before, the cap kept an arbitrary 40 and could drop the person with the same phone."""
+    from concord.people.linkage.features import record_features
+
+    namesakes = _namesakes(county, 3)
+    phone_sharer = _party(
+        county, name="王伟", address="东村3组", phone="13700002222", id_number=_id_number(1990)
+    ).person
+    monkeypatch.setattr(services, "MAX_CANDIDATES", 2)
+    newcomer = {"name": "王伟", "address": "东村3组", "phone": "137-0000-2222"}
+    keys = services._keys(record_features(newcomer, services.gazetteer()))
+    candidates = services._candidates(keys)
+    assert candidates[0] == phone_sharer.pk
+    assert candidates[1] == namesakes[0].pk  # then the oldest namesake
+    assert len(candidates) == 2
+
+
+def test_matching_reads_every_candidates_records_in_one_query(county):
+    """The number of queries does not grow with the candidates (it was one query per candidate)."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    def queries_to_link(party) -> int:
+        # Linked again from scratch: the newcomer's ID number is none of the namesakes' (never
+        # merged), so each run scores every candidate and makes a new person.
+        previous = party.person
+        Party.objects.filter(pk=party.pk).update(person=None)
+        previous.delete()
+        party.refresh_from_db()
+        with CaptureQueriesContext(connection) as queries:
+            outcome = services.party_link(party=party)
+        assert not outcome.linked
+        return len(queries.captured_queries)
+
+    newcomer = {"name": "王伟", "address": "东村3组"}
+    _namesakes(county, 1)
+    first = _party(county, **newcomer, phone="13900001111", id_number=_id_number(2000))
+    with_one = queries_to_link(first)
+    _namesakes(county, 5, born_from=1970)
+    second = _party(county, **newcomer, phone="13900003333", id_number=_id_number(2001))
+    with_seven = queries_to_link(second)
+    assert Person.objects.filter(keys__value__startswith="wangwei").distinct().count() >= 7
+    assert with_seven == with_one

@@ -18,8 +18,6 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import lru_cache
 
-from pypinyin import Style, lazy_pinyin
-
 from concord.people.identity import InvalidIdNumber, parse_id_number
 
 # ---------------------------------------------------------------------------------------------
@@ -379,6 +377,10 @@ def _is_han(char: str) -> bool:
 
 @lru_cache(maxsize=65536)
 def _syllables(name: str) -> tuple[str, ...]:
+    # Imported here: pypinyin reads its phrase dictionary at import (~0.7 s), which every concord
+    # command and web worker would otherwise pay at start-up whether it spells a name or not.
+    from pypinyin import Style, lazy_pinyin
+
     family = surname(name)
     syllables: list[str] = []
     if family and name.startswith(family):
@@ -523,8 +525,10 @@ class Gazetteer:
         self._village_by_stem: dict[str, list[Village]] = {}
         for village in self.villages:
             self._village_by_stem.setdefault(place_stem(village.name), []).append(village)
-        self._village_stems = sorted(self._village_by_stem, key=len, reverse=True)
-        self._township_stems = sorted(self._township_by_stem, key=len, reverse=True)
+        # The stems' lengths, longest first: "which known name does the text start with" is then a
+        # handful of dictionary lookups of its prefixes, not a scan of every name in the county.
+        self._village_lengths = sorted({len(s) for s in self._village_by_stem}, reverse=True)
+        self._township_lengths = sorted({len(s) for s in self._township_by_stem}, reverse=True)
 
     def __bool__(self) -> bool:
         return bool(self.villages)
@@ -537,10 +541,17 @@ class Gazetteer:
 
     def village_stem_at_start(self, text: str) -> str:
         """The longest known village name (stem) that `text` starts with, or ""."""
-        return next((s for s in self._village_stems if text.startswith(s)), "")
+        return _longest_prefix(text, self._village_by_stem, self._village_lengths)
 
     def township_stem_at_start(self, text: str) -> str:
-        return next((s for s in self._township_stems if text.startswith(s)), "")
+        return _longest_prefix(text, self._township_by_stem, self._township_lengths)
+
+
+def _longest_prefix(text: str, stems: dict, lengths: list[int]) -> str:
+    for n in lengths:
+        if n <= len(text) and text[:n] in stems:
+            return text[:n]
+    return ""
 
 
 @dataclass(frozen=True)
