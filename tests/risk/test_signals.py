@@ -898,3 +898,27 @@ def test_the_risk_package_does_not_import_django():
         "sys.exit(1 if any(m == 'django' or m.startswith('django.') for m in sys.modules) else 0)"
     )
     assert subprocess.run([sys.executable, "-c", code], check=False).returncode == 0
+
+
+def test_the_shipped_gating_keys_are_the_analysis_of_the_shipped_lexicon():
+    """data/lexicon_v1.keys.json saves `concord classify` the regex analysis at start-up; after a
+    change to the lexicon or to the analysis, regenerate it:
+    json.dumps(analysed_keys(_read_default()), ensure_ascii=False, indent=0, sort_keys=True)."""
+    import json
+    from importlib import resources
+
+    from concord.risk.signals import KEYS_FILE, _read_default, analysed_keys
+
+    shipped = json.loads(
+        resources.files("concord.risk").joinpath("data", KEYS_FILE).read_text(encoding="utf-8")
+    )
+    assert shipped == analysed_keys(_read_default())
+
+
+def test_gating_keys_saved_for_another_lexicon_are_not_used():
+    from concord.risk.signals import _read_default, _shipped_keys
+
+    data = _read_default()
+    assert _shipped_keys(data) is not None
+    changed = {**data, "version": data["version"] + "-edited"}
+    assert _shipped_keys(changed) is None

@@ -16,6 +16,7 @@ import sys
 from collections import deque
 from collections.abc import Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
+from itertools import chain
 
 EXIT_BAD_LINE = 2
 EXIT_ERROR = 1
@@ -74,26 +75,45 @@ def answer_lines(classifier, batch: list[tuple[object, str]]) -> str:
     )
 
 
-def classify_stream(classifier, stream, write, *, batch_size: int, jobs: int = 1) -> None:
-    """Classify `stream` in batches, calling `write(lines)` after each in input order; BadLine
-    after writing every batch before the malformed line, so the output is always an exact prefix
-    of the answer. With `jobs` > 1, batches are classified by that many forked processes (the
-    lexicon is pure Python, so one process uses one core), at most two batches each in flight."""
-    if jobs > 1 and "fork" in multiprocessing.get_all_start_methods():
-        _classify_in_processes(classifier, stream, write, batch_size=batch_size, jobs=jobs)
-        return
+def _batches(stream, batch_size: int) -> Iterator[list[tuple[object, str]]]:
+    """(id, text) batches; on a malformed line, the batch before it, then BadLine."""
     batch: list[tuple[object, str]] = []
     try:
         for _, ident, text in records(stream):
             batch.append((ident, text))
             if len(batch) >= batch_size:
-                write(answer_lines(classifier, batch))
+                yield batch
                 batch = []
     except BadLine:
         if batch:
-            write(answer_lines(classifier, batch))
+            yield batch
         raise
     if batch:
+        yield batch
+
+
+def classify_stream(classifier, stream, write, *, batch_size: int, jobs: int = 1) -> None:
+    """Classify `stream` in batches, calling `write(lines)` after each in input order; BadLine
+    after writing every batch before the malformed line, so the output is always an exact prefix
+    of the answer. With `jobs` > 1 and more than one batch, batches are classified by that many
+    forked processes (the lexicon is pure Python, so one process uses one core), at most two
+    batches each in flight; a single batch is answered here, without starting any."""
+    batches = _batches(stream, batch_size)
+    if jobs > 1 and "fork" in multiprocessing.get_all_start_methods():
+        first = next(batches, None)
+        if first is None:
+            return
+        try:
+            second = next(batches, None)
+        except BadLine:
+            write(answer_lines(classifier, first))
+            raise
+        if second is None:
+            write(answer_lines(classifier, first))
+            return
+        _classify_in_processes(classifier, chain([first, second], batches), write, jobs=jobs)
+        return
+    for batch in batches:
         write(answer_lines(classifier, batch))
 
 
@@ -104,37 +124,22 @@ def _answer_in_worker(batch: list[tuple[object, str]]) -> str:
     return answer_lines(_worker_classifier, batch)
 
 
-def _classify_in_processes(classifier, stream, write, *, batch_size: int, jobs: int) -> None:
+def _classify_in_processes(classifier, batches, write, *, jobs: int) -> None:
     global _worker_classifier
     _worker_classifier = classifier
     classifier.predict(["报警人称邻居吵架"])  # builds the lexicon and lookup tables once, pre-fork
     pending: deque[Future] = deque()
-    batch: list[tuple[object, str]] = []
     # Forked after the model is loaded, so workers share its arrays and start in milliseconds.
     context = multiprocessing.get_context("fork")
     with ProcessPoolExecutor(max_workers=jobs, mp_context=context) as pool:
-
-        def submit(batch):
-            pending.append(pool.submit(_answer_in_worker, batch))
-            while pending and (len(pending) > 2 * jobs or pending[0].done()):
-                write(pending.popleft().result())
-
         try:
-            for _, ident, text in records(stream):
-                batch.append((ident, text))
-                if len(batch) >= batch_size:
-                    submit(batch)
-                    batch = []
-        except BadLine:
-            if batch:
-                submit(batch)
+            for batch in batches:
+                pending.append(pool.submit(_answer_in_worker, batch))
+                while pending and (len(pending) > 2 * jobs or pending[0].done()):
+                    write(pending.popleft().result())
+        finally:  # on BadLine too: every batch before the malformed line is written
             while pending:
                 write(pending.popleft().result())
-            raise
-        if batch:
-            submit(batch)
-        while pending:
-            write(pending.popleft().result())
 
 
 def default_jobs() -> int:

@@ -439,8 +439,28 @@ _NFKC_BLOCKS = (
 class Lexicon:
     """A compiled lexicon. `Lexicon(data)` takes the parsed JSON; use `load_lexicon()` for the file."""
 
-    def __init__(self, data: dict[str, Any], *, gating: bool = True):
+    def __init__(
+        self,
+        data: dict[str, Any],
+        *,
+        gating: bool = True,
+        known_keys: dict[str, list[str] | None] | None = None,
+    ):
+        """`known_keys` maps a pattern to its `pattern_keys` as analysed before (the shipped
+        lexicon's are in data/, see `analysed_keys`): analysing ~900 patterns with sre_parse is
+        most of the lexicon's compile time, which every `concord classify` pays at start-up."""
         self.data = data
+        self.analysed: dict[str, list[str] | None] = {}
+
+        def keys_of(pattern: str) -> frozenset[str] | None:
+            if known_keys is not None and pattern in known_keys:
+                found = known_keys[pattern]
+                keys = frozenset(found) if found is not None else None
+            else:
+                keys = pattern_keys(pattern)
+            self.analysed[pattern] = sorted(keys) if keys is not None else None
+            return keys
+
         self.version: str = data["version"]
         macros: dict[str, str] = data.get("macros", {})
 
@@ -483,7 +503,7 @@ class Lexicon:
 
         self._gating = gating and _sre_parse is not None
         self._masks = [
-            (re.compile(expand(m)), pattern_keys(expand(m)) if self._gating else None)
+            (re.compile(expand(m)), keys_of(expand(m)) if self._gating else None)
             for m in data["masks"]
         ]
         breaks = data["clause_breaks"]
@@ -543,7 +563,7 @@ class Lexicon:
                         flag_spec=self.flags[code],
                         order=len(self.rules),
                         pattern=re.compile(fast_pattern(source) if self._gating else source),
-                        keys=pattern_keys(source) if self._gating else None,
+                        keys=keys_of(source) if self._gating else None,
                         unless=re.compile(expand(unless)) if unless else None,
                         unless_in_sentence=rule.get("unless_scope") == "sentence",
                         context=bool(rule.get("context")),
@@ -720,9 +740,37 @@ def _read_default() -> dict[str, Any]:
     return json.loads(ref.read_text(encoding="utf-8"))
 
 
+KEYS_FILE = "lexicon_v1.keys.json"  # `analysed_keys()` of the shipped lexicon
+
+
+def _lexicon_digest(data: dict[str, Any]) -> str:
+    import hashlib
+
+    return hashlib.sha256(json.dumps(data, sort_keys=True).encode()).hexdigest()
+
+
+def analysed_keys(data: dict[str, Any]) -> dict[str, Any]:
+    """The gating keys of every pattern of `data`, as `Lexicon` works them out, with the digest of
+    the lexicon they belong to: what data/lexicon_v1.keys.json holds (a test keeps it in sync)."""
+    return {"lexicon_sha256": _lexicon_digest(data), "keys": Lexicon(data).analysed}
+
+
+def _shipped_keys(data: dict[str, Any]) -> dict[str, list[str] | None] | None:
+    """The shipped analysis when it is the shipped lexicon's; None (analyse afresh) otherwise."""
+    try:
+        ref = resources.files("concord.risk").joinpath("data", KEYS_FILE)
+        shipped = json.loads(ref.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    if shipped.get("lexicon_sha256") != _lexicon_digest(data):
+        return None
+    return shipped["keys"]
+
+
 @cache
 def _default_lexicon() -> Lexicon:
-    return Lexicon(_read_default())
+    data = _read_default()
+    return Lexicon(data, known_keys=_shipped_keys(data))
 
 
 def load_lexicon(path: str | Path | None = None) -> Lexicon:
