@@ -280,6 +280,9 @@ def _verdict(sections: dict[str, list[str]]) -> list[str]:
     for name, section in sections.items():
         rows = [(w, f, t, target_met(f, t)) for w, f, t in _table_rows(section)]
         judged = [r for r in rows if r[3] is not None]
+        if not judged:
+            lines.append(f"- {SCALES[name].title} scale: not run yet.")
+            continue
         missed = [r for r in judged if not r[3]]
         lines.append(
             f"- {SCALES[name].title} scale: {len(judged) - len(missed)} of {len(judged)} "
