@@ -59,7 +59,7 @@ SCALES = {
         1_000_000,
         100_000,
         20_000,
-        3,
+        2,  # keeps the run under 10 minutes on 2 cores
     ),
     "province": Scale(
         "province",
