@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from tests.e2e.a11y import assert_accessible
-from tests.e2e.checks import assert_no_horizontal_scroll
+from tests.e2e.checks import assert_no_horizontal_scroll, assert_tap_targets
 from tests.e2e.conftest import ARTIFACTS_DIR, pass_two_factor
 
 PASSWORD = "Concord-test-2026"
@@ -63,8 +63,9 @@ class Journey:
         page.locator("main form button[type=submit]").click()
         pass_two_factor(page, user)
 
-    def key_page(self, name: str, clipped_by: str | None = None) -> None:
-        """A key page: no serious/critical axe violation, no sideways scroll, a screenshot.
+    def key_page(self, name: str, clipped_by: str | None = None, *, links: bool = False) -> None:
+        """A key page: no serious/critical axe violation, a screenshot, and on the phone no
+        sideways scroll and every control at least 44 px tall (with `links`, standalone links too).
 
         `clipped_by`: containers that clip their content (a map's `.leaflet-container`), whose
         insides the sideways-scroll check skips (see checks.assert_no_horizontal_scroll)."""
@@ -73,6 +74,7 @@ class Journey:
         assert_accessible(page)
         if self.size == "phone":
             assert_no_horizontal_scroll(page, clipped_by)
+            assert_tap_targets(page, links=links)
         if os.environ.get("CONCORD_DOC_SCREENSHOTS") == "1":
             folder = DOC_SCREENSHOTS
         else:

@@ -12,7 +12,6 @@ from concord.accounts.models import Role
 from concord.disputes.models import Dispute
 from concord.disputes.services import PartyInput
 from concord.people.models import Person, ReviewPair
-from tests.e2e.checks import assert_tap_targets
 from tests.factories import UserFactory, make_county, register_dispute
 from tests.intake.ledger_fixtures import valid_id
 
@@ -22,13 +21,6 @@ except ImportError:
     expect = None
 
 pytestmark = pytest.mark.browser
-
-
-def key_page(journey, name: str, **kwargs) -> None:
-    """The conftest's key-page checks, and on the phone every control at least 44 px tall."""
-    journey.key_page(name, **kwargs)
-    if journey.size == "phone":
-        assert_tap_targets(journey.page)
 
 
 HEADER = ["序号", "排查时间", "姓名", "身份证号", "联系电话", "纠纷类别", "纠纷简要情况",
@@ -95,7 +87,7 @@ def test_an_analyst_imports_a_ledger_and_settles_a_review_pair(journey, page_err
     open_menu_item(journey, "导入台账")
     page.wait_for_url(journey.url("/intake/ledger/"))
     expect(page.get_by_role("heading", name="导入台账")).to_be_visible()
-    key_page(journey, "analyst-import")
+    journey.key_page("analyst-import")
 
     # A dry run first: every row checked, nothing written.
     page.get_by_label("台账工作簿（.xlsx）").set_input_files(ledger)
@@ -125,7 +117,7 @@ def test_an_analyst_imports_a_ledger_and_settles_a_review_pair(journey, page_err
         row = rejected.locator(f'tr[data-row="{number}"]')
         expect(row.locator("td").first).to_have_text(str(number))
         expect(row).to_contain_text(column)
-    key_page(journey, "analyst-import-result")
+    journey.key_page("analyst-import-result")
     assert Dispute.objects.count() == before + len(IMPORTED)
     new = Dispute.objects.get(parties__name="王大山")
     expect(imported.get_by_role("link", name=new.case_number)).to_have_attribute(
@@ -138,7 +130,7 @@ def test_an_analyst_imports_a_ledger_and_settles_a_review_pair(journey, page_err
     pairs = page.get_by_test_id("review-pairs")
     entry = pairs.get_by_role("link", name="刘芳 ↔ 刘芳")
     expect(entry).to_be_visible()
-    key_page(journey, "analyst-review-queue")
+    journey.key_page("analyst-review-queue")
 
     entry.click()
     page.wait_for_url(journey.url(f"/people/review/{pair.pk}/"))
@@ -149,7 +141,7 @@ def test_an_analyst_imports_a_ledger_and_settles_a_review_pair(journey, page_err
     expect(sides.nth(1)).to_contain_text("宅基地界址争议")
     expect(page.get_by_text("13700001111")).to_have_count(0)  # phones stay masked
     expect(page.get_by_test_id("evidence")).to_contain_text("出生日期不同")  # translated evidence
-    key_page(journey, "analyst-review-pair")
+    journey.key_page("analyst-review-pair")
 
     # The phone marks them as two people, the desk merges them: both decisions are exercised.
     distinct = journey.size == "phone"

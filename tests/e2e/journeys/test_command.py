@@ -12,7 +12,6 @@ from concord.disputes.models import Dispute
 from concord.disputes.services import PartyInput
 from concord.people.masking import mask_id_number, mask_phone
 from concord.reporting.ledger_export import HEADERS
-from tests.e2e.checks import assert_tap_targets
 from tests.factories import make_county, register_dispute
 from tests.intake.ledger_fixtures import valid_id
 
@@ -22,13 +21,6 @@ except ImportError:
     expect = None
 
 pytestmark = pytest.mark.browser
-
-
-def key_page(journey, name: str, **kwargs) -> None:
-    """The conftest's key-page checks, and on the phone every control at least 44 px tall."""
-    journey.key_page(name, **kwargs)
-    if journey.size == "phone":
-        assert_tap_targets(journey.page)
 
 
 ID_ZHANG = valid_id("41160319850312001")
@@ -65,7 +57,7 @@ def test_a_commander_reads_the_dashboard_and_the_map_and_exports_the_ledger(
     # The login page, as anyone first sees it.
     page.goto(journey.url("/accounts/login/"))
     expect(page.get_by_label("用户名")).to_be_visible()
-    key_page(journey, "login")
+    journey.key_page("login")
 
     # Password, then the one-time code of the authenticator app (conftest computes it).
     journey.login(county.commander, "/reporting/dashboard/")
@@ -79,7 +71,7 @@ def test_a_commander_reads_the_dashboard_and_the_map_and_exports_the_ledger(
     expect(page.get_by_test_id("metrics")).to_be_visible()  # the rates strip, loaded by htmx
     page.wait_for_function("() => document.querySelector('[data-chart] canvas')")
     page.wait_for_timeout(800)  # the charts animate their first frame in
-    key_page(journey, "commander-dashboard")
+    journey.key_page("commander-dashboard")
 
     # The grid map: both grids drawn, the east one red; the list beside it opens a grid's cases.
     page.goto(journey.url("/reporting/map/"))
@@ -89,13 +81,13 @@ def test_a_commander_reads_the_dashboard_and_the_map_and_exports_the_ledger(
     )
     page.locator(f'[data-testid="grids-at-risk"] [data-grid="{county.east.grid.code}"]').click()
     expect(page.get_by_test_id("grid-cases")).to_contain_text("宅基地边界争执")
-    key_page(journey, "commander-map", clipped_by=".leaflet-container")
+    journey.key_page("commander-map", clipped_by=".leaflet-container")
 
     # The ledger: every case of the county, and its export button.
     page.goto(journey.url("/disputes/"))
     expect(page.get_by_test_id("count")).to_contain_text(str(in_scope))
     expect(page.get_by_test_id("dispute-list").locator("a")).to_have_count(in_scope)
-    key_page(journey, "commander-ledger")
+    journey.key_page("commander-ledger")
 
     with page.expect_download() as info:
         page.get_by_test_id("export-ledger").click()
