@@ -34,10 +34,9 @@ import os
 import random
 import statistics
 import subprocess
-import sys
 import time
 
-from bench.scan import OUT, ROOT, _concord, _env, _sidecars
+from bench.scan import OUT, _concord, _env, _sidecars, child_json
 
 DEFAULT_DISPUTES = 1_000_000
 DATABASE = OUT / "dashboard-run.sqlite3"
@@ -255,15 +254,7 @@ def _clean() -> None:
 
 
 def _child(*args: str, env: dict) -> dict:
-    done = subprocess.run(
-        [sys.executable, "-m", "bench.dashboard", *args],
-        env=env,
-        cwd=ROOT,
-        check=True,
-        stdout=subprocess.PIPE,
-        text=True,
-    )
-    return json.loads(done.stdout.strip().splitlines()[-1])
+    return child_json("bench.dashboard", *args, env=env)
 
 
 def run(n: int = DEFAULT_DISPUTES, *, keep: bool = False) -> dict:

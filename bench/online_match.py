@@ -51,12 +51,11 @@ import os
 import random
 import statistics
 import subprocess
-import sys
 import time
 from contextlib import contextmanager
 from dataclasses import dataclass
 
-from bench.scan import OUT, ROOT, _concord, _env, _sidecars
+from bench.scan import OUT, _concord, _env, _sidecars, child_json
 
 DEFAULT_PERSONS = 1_000_000
 DATABASE = OUT / "online-match.sqlite3"
@@ -716,15 +715,7 @@ def _clean() -> None:
 
 
 def _child(*args: str, env: dict) -> dict:
-    done = subprocess.run(
-        [sys.executable, "-m", "bench.online_match", *args],
-        env=env,
-        cwd=ROOT,
-        check=True,
-        stdout=subprocess.PIPE,
-        text=True,
-    )
-    return json.loads(done.stdout.strip().splitlines()[-1])
+    return child_json("bench.online_match", *args, env=env)
 
 
 def run(n: int = DEFAULT_PERSONS, *, seed: int | None = None, keep: bool = False) -> dict:

@@ -51,6 +51,20 @@ def _concord(*args: str) -> list[str]:
     return [str(Path(sys.executable).with_name("concord")), *args]
 
 
+def child_json(module: str, *args: str, env: dict[str, str]) -> dict:
+    """Run `python -m module args` in a child (its own Django set-up on `env`'s database) and read
+    the JSON object its last line of standard output prints."""
+    done = subprocess.run(
+        [sys.executable, "-m", module, *args],
+        env=env,
+        cwd=ROOT,
+        check=True,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
 def _env(database: Path) -> dict[str, str]:
     return {**os.environ, "DATABASE_URL": f"sqlite:///{database}"}
 

@@ -52,7 +52,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from bench.scan import OUT, ROOT, _concord
+from bench.scan import OUT, ROOT, _concord, child_json
 
 DEFAULT_DISPUTES = 1_000_000
 CLIENTS = 20
@@ -626,15 +626,7 @@ def run(
         built["load_average"] = round(os.getloadavg()[0], 2)
         _log(f"  load average {built['load_average']}")
         result["build"] = built
-        prep_out = subprocess.run(
-            [sys.executable, "-m", "bench.web", "--prepare", str(CLIENTS), "--seed", str(seed)],
-            env=env,
-            cwd=ROOT,
-            check=True,
-            stdout=subprocess.PIPE,
-            text=True,
-        ).stdout
-        prep = json.loads(prep_out.strip().splitlines()[-1])
+        prep = child_json("bench.web", "--prepare", str(CLIENTS), "--seed", str(seed), env=env)
         result["bare_sql"] = bare_sql(cluster.dsn, prep["unit_path"], prep["open_statuses"])
         result["dashboard_compute_ms"] = prep["dashboard_compute_ms"]
         port = _free_port()
